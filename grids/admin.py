@@ -1,0 +1,116 @@
+"""The admin of the people who manage grids: every area searchable and filterable, boundaries drawn
+on a Leaflet map. The boundary rules live in the models' clean(), so a bad boundary comes back as
+a form error naming the problem."""
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from leaflet.admin import LeafletGeoAdmin
+
+from .models import Community, Department, District, Grid, Street, User
+
+
+class AreaAdmin(LeafletGeoAdmin):
+    search_fields = ["code", "name"]
+    ordering = ["code"]
+    list_per_page = 50
+    # The map is the editor; showing the raw GeoJSON under it helps who pastes a surveyed boundary.
+    display_raw = True
+
+    def get_readonly_fields(self, request, obj=None):
+        # Codes are stable identifiers that other systems keep; they are set once.
+        return ("code",) if obj is not None else ()
+
+
+@admin.register(District)
+class DistrictAdmin(AreaAdmin):
+    list_display = ["code", "name", "population"]
+
+
+@admin.register(Street)
+class StreetAdmin(AreaAdmin):
+    list_display = ["code", "name", "district", "community_count"]
+    list_filter = ["district"]
+    list_select_related = ["district"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(community_count=Count("communities"))
+
+    @admin.display(description=_("communities"), ordering="community_count")
+    def community_count(self, obj):
+        return obj.community_count
+
+
+@admin.register(Community)
+class CommunityAdmin(AreaAdmin):
+    list_display = ["code", "name", "street", "grid_count"]
+    list_filter = ["street"]
+    list_select_related = ["street"]
+    search_fields = ["code", "name", "street__name"]
+    autocomplete_fields = ["street"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(grid_count=Count("grids"))
+
+    @admin.display(description=_("grids"), ordering="grid_count")
+    def grid_count(self, obj):
+        return obj.grid_count
+
+
+class GridStaffInline(admin.TabularInline):
+    """Who works in the grid; accounts are edited on their own page."""
+
+    model = User
+    fields = ["username", "full_name", "grid_duty", "phone", "is_active"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = _("person working in the grid")
+    verbose_name_plural = _("people working in the grid")
+
+
+@admin.register(Grid)
+class GridAdmin(AreaAdmin):
+    list_display = ["code", "name", "community", "street", "population", "households"]
+    list_filter = ["community__street", "community"]
+    list_select_related = ["community__street"]
+    search_fields = ["code", "name", "community__name"]
+    autocomplete_fields = ["community"]
+    inlines = [GridStaffInline]
+
+    @admin.display(description=_("street"), ordering="community__street__name")
+    def street(self, obj):
+        return obj.community.street
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "short_name", "name", "phone"]
+    search_fields = ["code", "name", "short_name", "duties"]
+    list_filter = ["district"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "full_name", "role", "grid_duty", "served_area", "is_active"]
+    list_filter = ["role", "grid_duty", "is_active", "street", "department"]
+    list_select_related = ["district", "street", "community", "grid", "department"]
+    search_fields = ["username", "full_name", "phone", "email"]
+    autocomplete_fields = ["district", "street", "community", "grid", "department"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Person"), {"fields": ("full_name", "phone", "email")}),
+        (_("Role and area served"), {"fields": ("role", "district", "street", "community", "grid", "grid_duty", "department")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
+        (_("Role and area served"), {"fields": ("full_name", "role", "district", "street", "community", "grid", "grid_duty", "department")}),
+    )
+
+    @admin.display(description=_("area served"))
+    def served_area(self, obj):
+        return obj.area or "—"

@@ -1,0 +1,10 @@
+"""The Celery app. Its configuration comes from Django settings (the CELERY_* names)."""
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jianhua.settings.local")
+
+app = Celery("jianhua")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

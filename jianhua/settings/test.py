@@ -1,0 +1,19 @@
+"""Test settings: the base settings with fast hashing and no network for map tiles.
+
+DATABASE_URL and REDIS_URL still come from the environment, so the same suite runs on the
+embedded default (SQLite, eager Celery) and on PostgreSQL + Redis in CI.
+"""
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+
+from .base import *  # noqa: E402,F401,F403
+from .base import LEAFLET_CONFIG  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The manifest storage needs collectstatic; tests serve static files as they are.
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+MAP_TILE_URL = ""
+LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": []}
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
