@@ -89,7 +89,7 @@ class _ProcessIndex:
     def __init__(self):
         self.lock = threading.Lock()
         self.index: GridIndex | None = None
-        self.revision: int | None = None
+        self.revision: tuple | None = None
         self.checked_at = -math.inf
 
     def get(self) -> GridIndex:

@@ -137,8 +137,9 @@ class BoundaryRevision(models.Model):
         verbose_name = _("boundary revision")
 
     @classmethod
-    def current(cls) -> int:
-        return cls.objects.filter(pk=1).values_list("number", flat=True).first() or 0
+    def current(cls) -> tuple:
+        """A token that changes with every boundary change: (number, changed_at)."""
+        return cls.objects.filter(pk=1).values_list("number", "changed_at").first() or (0, None)
 
     @classmethod
     def bump(cls) -> None:

@@ -5,18 +5,18 @@ from .models import Community, Department, Grid, GridDuty, Street, User
 
 
 def street_list() -> QuerySet[Street]:
-    return Street.objects.select_related("district").annotate(community_count=Count("communities", distinct=True))
+    return Street.objects.select_related("district").annotate(community_count=Count("communities")).order_by("code")
 
 
 def community_list() -> QuerySet[Community]:
-    return Community.objects.select_related("street").annotate(grid_count=Count("grids"))
+    return Community.objects.select_related("street").annotate(grid_count=Count("grids")).order_by("code")
 
 
 def grid_list() -> QuerySet[Grid]:
     return Grid.objects.select_related("community__street").annotate(
         officer_count=Count("staff", filter=Q(staff__is_active=True)),
         leader_name=_leader_name(),
-    )
+    ).order_by("code")
 
 
 def _leader_name():

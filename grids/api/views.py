@@ -126,7 +126,7 @@ class GridViewSet(ListDetailViewSet):
     @method_decorator(gzip_page)
     @action(detail=False, filter_backends=[], pagination_class=None)
     def geojson(self, request):
-        revision = BoundaryRevision.objects.filter(pk=1).values_list("number", "changed_at").first() or (0, None)
+        revision = BoundaryRevision.current()
         etag = '"grids-%s"' % hashlib.sha1(repr(revision).encode()).hexdigest()[:16]
         headers = {"ETag": etag, "Cache-Control": "public, max-age=0, must-revalidate"}
         if etag in request.headers.get("If-None-Match", ""):

@@ -129,6 +129,10 @@ STORAGES = {
     },
 }
 
+# Without collectstatic (local runs), serve static files from the apps and static/ directly.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -17,3 +17,6 @@ MAP_TILE_URL = ""
 LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": []}
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# Serve static files straight from the apps and static/, without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
