@@ -8,6 +8,7 @@
   var streetIndex = {};
 
   var map = L.map("district-map", { center: config.center, zoom: config.zoom, zoomSnap: 0.25 });
+  window.districtMap = map; // for the browser tests and for anyone debugging in the console
   if (config.tileUrl) {
     L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
   }
