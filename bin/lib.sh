@@ -60,12 +60,12 @@ ensure_venv() {
     say "Creating the virtualenv in .venv"
     "$python" -m venv .venv || die "could not create a virtualenv: install python3-venv (apt-get install python3-venv)"
   fi
-  stamp=$(cat requirements*.txt | sha256sum | cut -c1-16)-$requirements
-  if [ "$(cat .venv/.installed 2>/dev/null)" != "$stamp" ]; then
+  stamp=$(cat requirements*.txt | sha256sum | cut -c1-16)
+  if [ "$(cat ".venv/.installed-$requirements" 2>/dev/null)" != "$stamp" ]; then
     say "Installing Python packages from $requirements"
     .venv/bin/python -m pip install -q --upgrade pip >/dev/null
     .venv/bin/python -m pip install -q -r "$requirements" || die "pip install -r $requirements failed"
-    echo "$stamp" > .venv/.installed
+    echo "$stamp" > ".venv/.installed-$requirements"
   fi
   export PATH="$PWD/.venv/bin:$PATH"
 }

@@ -1,6 +1,6 @@
 """Point → grid: which grid contains (lat, lng).
 
-Each process answers from an in-memory STRtree over the grid boundaries. The index remembers the
+Each process answers from an in-memory spatial index of the grid boundaries (``GridIndex``). The index remembers the
 BoundaryRevision it was built from; at most every ``GRID_INDEX_CHECK_SECONDS`` a lookup compares
 that with the database and rebuilds when another process changed a boundary. The process that
 saved a boundary drops its index at once (``index_expire``, on commit).
@@ -18,7 +18,6 @@ import numpy
 import shapely
 from django.conf import settings
 from django.utils.translation import gettext as _
-from shapely.strtree import STRtree
 
 from .boundaries import to_shape
 from .models import BoundaryRevision, Grid
@@ -39,30 +38,70 @@ class OutsideDistrict(LookupError):
     """The point lies in no grid of the district."""
 
     def __init__(self, lat, lng):
-        super().__init__(_("The point (%(lat)s, %(lng)s) is outside the district.") % {"lat": lat, "lng": lng})
+        super().__init__(lat, lng)
+        self.lat, self.lng = lat, lng
+
+    def __str__(self):
+        # Formatted when shown, not when raised: raising is on the lookup's hot path.
+        return _("The point (%(lat)s, %(lng)s) is outside the district.") % {"lat": self.lat, "lng": self.lng}
 
 
 class GridIndex:
-    """An STRtree over grid polygons, answering with the item of the lowest-coded covering grid."""
+    """Grid polygons bucketed on a regular lattice of their bounding boxes.
+
+    A lookup computes the point's bucket arithmetically and tests only the few polygons whose
+    bounding box reaches into it, in code order, so the first hit is the lowest-coded covering
+    grid. (An STRtree answers the same question, but building a query Point alone costs more than
+    this whole lookup.)
+    """
+
+    BUCKETS_PER_CELL = 4
 
     def __init__(self, cells: Sequence[tuple[str, object, object]]):
         """cells: (code, shapely polygon, item) for each grid; the item is what ``locate`` returns."""
         ordered = sorted(cells, key=lambda cell: cell[0])
         self.items = [item for _code, _geometry, item in ordered]
-        self.geometries = numpy.array([geometry for _code, geometry, _item in ordered], dtype=object)
-        shapely.prepare(self.geometries)
-        self.tree = STRtree(self.geometries)
+        self.geometries = [geometry for _code, geometry, _item in ordered]
+        shapely.prepare(numpy.array(self.geometries, dtype=object))
+        bounds = shapely.bounds(numpy.array(self.geometries, dtype=object)) if ordered else numpy.zeros((0, 4))
+        self.minx, self.miny = (bounds[:, 0].min(), bounds[:, 1].min()) if ordered else (0.0, 0.0)
+        maxx, maxy = (bounds[:, 2].max(), bounds[:, 3].max()) if ordered else (1.0, 1.0)
+        side = max(1, int(math.sqrt(len(ordered) * self.BUCKETS_PER_CELL)))
+        self.columns = self.rows = side
+        self.width = (maxx - self.minx) / side or 1.0
+        self.height = (maxy - self.miny) / side or 1.0
+        buckets: list[list[int]] = [[] for _ in range(side * side)]
+        for number, (x0, y0, x1, y1) in enumerate(bounds):
+            for row in range(self._row(y0), self._row(y1) + 1):
+                for column in range(self._column(x0), self._column(x1) + 1):
+                    buckets[row * side + column].append(number)
+        self.buckets = [tuple(bucket) for bucket in buckets]  # numbers ascend: code order
+
+    def _column(self, x: float) -> int:
+        return min(self.columns - 1, max(0, int((x - self.minx) / self.width)))
+
+    def _row(self, y: float) -> int:
+        return min(self.rows - 1, max(0, int((y - self.miny) / self.height)))
 
     def __len__(self):
         return len(self.items)
 
     def locate(self, lat: float, lng: float):
         """The item of the grid covering the point (boundary included), or None outside all grids."""
-        hits = self.tree.query(shapely.Point(lng, lat), predicate="covered_by")
-        if len(hits) == 0:
+        if not self.items:
             return None
-        # Cells are ordered by code, so the smallest index is the smallest code.
-        return self.items[hits.min()]
+        column = (lng - self.minx) / self.width
+        row = (lat - self.miny) / self.height
+        # The slack keeps a point on the outermost edge inside despite rounding in the division.
+        if not (-1e-9 <= column <= self.columns + 1e-9 and -1e-9 <= row <= self.rows + 1e-9):
+            return None
+        row, column = min(max(int(row), 0), self.rows - 1), min(max(int(column), 0), self.columns - 1)
+        bucket = self.buckets[row * self.columns + column]
+        for number in bucket:
+            # intersects_xy includes the boundary: a point on an edge is covered by both neighbours.
+            if shapely.intersects_xy(self.geometries[number], lng, lat):
+                return self.items[number]
+        return None
 
 
 def parse_coordinates(lat, lng) -> tuple[float, float]:

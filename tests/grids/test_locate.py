@@ -114,3 +114,15 @@ def _give_point_to(grid, neighbour, point, *, save):
     else:
         Grid.objects.filter(pk=neighbour.pk).update(boundary=to_geojson(shrunk))
         Grid.objects.filter(pk=grid.pk).update(boundary=to_geojson(grown))
+
+
+def test_points_on_the_outermost_edges_and_corners_are_inside():
+    left = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)])
+    right = Polygon([(1, 0), (3, 0), (3, 1), (1, 1)])
+    index = GridIndex([("A", left, "A"), ("B", right, "B")])
+    assert index.locate(0, 0) == "A"  # south-west corner
+    assert index.locate(1, 3) == "B"  # north-east corner
+    assert index.locate(0.5, 3) == "B"  # east edge
+    assert index.locate(1, 1) == "A"  # vertex shared by both, on the north edge
+    assert index.locate(1.000001, 1) is None
+    assert GridIndex([]).locate(0, 0) is None
