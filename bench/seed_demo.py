@@ -27,7 +27,7 @@ def timed(*args, env):
 
 def main():
     fresh, again = [], []
-    for run in range(RUNS):
+    for _run in range(RUNS):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "jianhua.settings.local"}
         if "DATABASE_URL" not in os.environ:
             env["DATABASE_URL"] = f"sqlite:///{Path(tempfile.mkdtemp()) / 'seed.sqlite3'}"

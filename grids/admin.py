@@ -14,8 +14,8 @@ class AreaAdmin(LeafletGeoAdmin):
     search_fields = ["code", "name"]
     ordering = ["code"]
     list_per_page = 50
-    # The map is the editor; showing the raw GeoJSON under it helps who pastes a surveyed boundary.
-    display_raw = True
+    class Media:
+        js = ["grids/admin-context.js"]
 
     def get_readonly_fields(self, request, obj=None):
         # Codes are stable identifiers that other systems keep; they are set once.
@@ -36,7 +36,7 @@ class StreetAdmin(AreaAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(community_count=Count("communities"))
 
-    @admin.display(description=_("communities"), ordering="community_count")
+    @admin.display(description=_("number of communities"), ordering="community_count")
     def community_count(self, obj):
         return obj.community_count
 
@@ -52,7 +52,7 @@ class CommunityAdmin(AreaAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(grid_count=Count("grids"))
 
-    @admin.display(description=_("grids"), ordering="grid_count")
+    @admin.display(description=_("number of grids"), ordering="grid_count")
     def grid_count(self, obj):
         return obj.grid_count
 

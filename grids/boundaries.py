@@ -30,7 +30,7 @@ def to_shape(geojson) -> BaseGeometry:
     try:
         geometry = shape(geojson)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, shapely.errors.ShapelyError) as exc:
-        raise BoundaryError(_("The boundary is not a readable GeoJSON geometry: %(reason)s") % {"reason": exc})
+        raise BoundaryError(_("The boundary is not a readable GeoJSON geometry: %(reason)s") % {"reason": exc}) from exc
     return geometry
 
 

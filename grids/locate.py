@@ -113,7 +113,9 @@ def parse_coordinates(lat, lng) -> tuple[float, float]:
         try:
             value = float(raw)
         except (TypeError, ValueError):
-            raise ValueError(_("The coordinate %(name)s is not a number: %(value)r.") % {"name": name, "value": raw})
+            raise ValueError(
+                _("The coordinate %(name)s is not a number: %(value)r.") % {"name": name, "value": raw}
+            ) from None
         if not math.isfinite(value) or not -limit <= value <= limit:
             raise ValueError(
                 _("The coordinate %(name)s must lie between -%(limit)s and %(limit)s.") % {"name": name, "limit": limit}

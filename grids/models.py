@@ -42,7 +42,7 @@ class Area(models.Model):
         try:
             geometry = to_shape(self.boundary)
         except BoundaryError as exc:
-            raise ValidationError({"boundary": str(exc)})
+            raise ValidationError({"boundary": str(exc)}) from exc
         parent = self.parent_area()
         parent_shape = to_shape(parent.boundary) if parent is not None and parent.boundary else None
         siblings = (

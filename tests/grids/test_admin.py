@@ -3,7 +3,6 @@ import json
 
 import pytest
 from shapely.affinity import translate
-from shapely.geometry import Polygon
 
 from grids.boundaries import to_geojson, to_shape
 from grids.models import Community, Grid, Street

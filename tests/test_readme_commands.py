@@ -1,0 +1,54 @@
+"""The README's first command, run as a newcomer would: it must end with the map being served."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url, seconds=120):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, response.read()
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def test_bin_demo_loads_the_district_prints_the_logins_and_serves_the_map(tmp_path):
+    port = free_port()
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "DATABASE_URL", "DEBUG")}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}", PORT=str(port), DEMO_PASSWORD="readme-demo-1")
+    log = tmp_path / "demo.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen([str(ROOT / "bin" / "demo")], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+    try:
+        status, page = wait_for(f"http://127.0.0.1:{port}/")
+        assert status == 200
+        assert "网格地图" in page.decode()
+        _status, layer = wait_for(f"http://127.0.0.1:{port}/api/v1/grids/geojson/")
+        assert len(json.loads(layer)["features"]) == 840
+        _status, leaflet = wait_for(f"http://127.0.0.1:{port}/static/leaflet/leaflet.js")
+        assert b"Leaflet" in leaflet[:2000]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    printed = log.read_text()
+    assert "readme-demo-1" in printed
+    for username in ("admin", "grid_officer", "community_staff", "street_staff", "leader", "resident2"):
+        assert username in printed
