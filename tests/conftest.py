@@ -30,50 +30,25 @@ def _account(username):
                                        "department").get(username=username)
 
 
-@pytest.fixture
-def resident(db):
-    return _account("resident")
+def _person(username, doc):
+    @pytest.fixture
+    def person(db):
+        return _account(username)
+
+    person.__doc__ = doc
+    return person
 
 
-@pytest.fixture
-def grid_officer(db):
-    return _account("grid_officer")
-
-
-@pytest.fixture
-def community_staff(db):
-    return _account("community_staff")
-
-
-@pytest.fixture
-def street_staff(db):
-    return _account("street_staff")
-
-
-@pytest.fixture
-def command_centre(db):
-    return _account("command_centre")
-
-
-@pytest.fixture
-def department_staff(db):
-    return _account("department_staff")
-
-
-@pytest.fixture
-def district_leader(db):
-    return _account("leader")
-
-
-@pytest.fixture
-def inspector(db):
-    return _account("inspector")
-
-
-@pytest.fixture
-def grid_admin(db):
-    """The administrator who manages grids in the Django admin."""
-    return _account("admin")
+# The people of the story, as seed_demo creates them (see README, "Demo accounts").
+resident = _person("resident", "A resident who blows the whistle.")
+grid_officer = _person("grid_officer", "The officer of 东市场社区第1网格.")
+community_staff = _person("community_staff", "Staff of 东市场社区, which holds the grid officer's grid.")
+street_staff = _person("street_staff", "Staff of 中华街道, which holds 东市场社区.")
+command_centre = _person("command_centre", "The district command centre's duty officer.")
+department_staff = _person("department_staff", "Staff of the urban management bureau (城管).")
+district_leader = _person("leader", "A district leader.")
+inspector = _person("inspector", "A discipline inspector.")
+grid_admin = _person("admin", "The administrator who manages grids in the Django admin.")
 
 
 @pytest.fixture

@@ -29,6 +29,11 @@ def page(monkeypatch):
         context = browser.new_context(viewport={"width": 412, "height": 860}, locale="en-US", device_scale_factor=2)
         yield context.new_page()
         browser.close()
+        # While Playwright's loop runs, Django keys its connections by that context, so ORM calls made
+        # by the test opened connections of their own: close them here, in the same context.
+        from django.db import connections
+
+        connections.close_all()
 
 
 def test_a_resident_taps_the_map_and_is_told_which_grid_it_is(transactional_db, demo_district, live_server, page):
