@@ -32,6 +32,8 @@ class GridLocation:
     community_name: str
     street_code: str
     street_name: str
+    community_id: int
+    street_id: int
 
 
 class OutsideDistrict(LookupError):
@@ -152,11 +154,11 @@ class _ProcessIndex:
 def _build_index() -> GridIndex:
     rows = Grid.objects.values_list(
         "id", "code", "name", "boundary", "community__code", "community__name", "community__street__code",
-        "community__street__name",
+        "community__street__name", "community_id", "community__street_id",
     )
     cells = [
-        (code, to_shape(boundary), GridLocation(pk, code, name, c_code, c_name, s_code, s_name))
-        for pk, code, name, boundary, c_code, c_name, s_code, s_name in rows.iterator(chunk_size=2000)
+        (code, to_shape(boundary), GridLocation(pk, code, name, c_code, c_name, s_code, s_name, c_id, s_id))
+        for pk, code, name, boundary, c_code, c_name, s_code, s_name, c_id, s_id in rows.iterator(chunk_size=2000)
     ]
     return GridIndex(cells)
 

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -185,3 +186,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Issues (the whistle). Deadlines are a first cut until the dispatch matrix replaces them.
+ISSUE_RESPONSE_MINUTES = {"normal": env.int("ISSUE_RESPONSE_MINUTES", default=120), "urgent": 30}
+ISSUE_RESOLUTION_DAYS = {"normal": env.int("ISSUE_RESOLUTION_DAYS", default=7), "urgent": 1}
+ISSUE_MAX_PHOTOS = 6
+ISSUE_PHOTO_MAX_BYTES = env.int("ISSUE_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+ISSUE_NEARBY_METRES = 100
+ISSUE_NUMBER_PREFIX = "JH"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # form fields; files stream to disk past this
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

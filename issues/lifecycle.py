@@ -1,0 +1,104 @@
+"""The issue lifecycle: one state machine, defined here and nowhere else.
+
+The state says where the work is; the owner (tier) and the handler say who holds it. Each action
+names the states it may start from, the state it leads to and who in the story may take it. The
+services in ``issues.services`` are the only writers and ask ``transition_for`` before every change.
+"""
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", gettext_lazy("Submitted")  # 已提交: filed, waiting for the owning tier
+    ACCEPTED = "accepted", gettext_lazy("Accepted")  # 已受理: on the owner's problem list
+    REJECTED = "rejected", gettext_lazy("Rejected")  # 不予受理 (duplicates are merged into the original)
+    WITHDRAWN = "withdrawn", gettext_lazy("Withdrawn")  # 已撤回 by the resident
+    DISPATCHED = "dispatched", gettext_lazy("Dispatched")  # 已派单: a handler holds it
+    RESPONDED = "responded", gettext_lazy("Reported for duty")  # 已报到: the handler is on it
+    RESOLVED = "resolved", gettext_lazy("Resolved")  # 已办结: result reported, the owner verifies
+    CLOSED = "closed", gettext_lazy("Closed")  # 已销号: crossed off; the resident rates
+    ESCALATED = "escalated", gettext_lazy("Escalated")  # 已吹哨上报: waiting for the next tier (dispatch app)
+
+
+OPEN_STATUSES = frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.DISPATCHED, Status.RESPONDED, Status.RESOLVED,
+                           Status.ESCALATED})
+FINAL_STATUSES = frozenset({Status.REJECTED, Status.WITHDRAWN})
+
+
+class Action(models.TextChoices):
+    SUBMIT = "submit", gettext_lazy("Submit")
+    ACCEPT = "accept", gettext_lazy("Accept")
+    REJECT = "reject", gettext_lazy("Reject")
+    WITHDRAW = "withdraw", gettext_lazy("Withdraw")
+    DISPATCH = "dispatch", gettext_lazy("Dispatch")
+    RESPOND = "respond", gettext_lazy("Report for duty")
+    RESOLVE = "resolve", gettext_lazy("Resolve")
+    CLOSE = "close", gettext_lazy("Close")
+    RETURN = "return", gettext_lazy("Return to the handler")
+    RATE = "rate", gettext_lazy("Rate")
+    REOPEN = "reopen", gettext_lazy("Reopen")
+    SUPPORT = "support", gettext_lazy("Me too")
+
+
+class Actor(models.TextChoices):
+    """Who in the story may take an action (``issues.rules`` decides whether a user is that person)."""
+
+    REPORTER = "reporter", gettext_lazy("the resident who filed it")
+    OWNER = "owner", gettext_lazy("the owning tier")
+    HANDLER = "handler", gettext_lazy("the handler")
+    SYSTEM = "system", gettext_lazy("the system")
+    ANYONE = "anyone", gettext_lazy("any resident")
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    sources: frozenset
+    target: Status | None  # None: the state stays (a rating, a "me too")
+    actor: Actor
+
+
+TRANSITIONS = {
+    t.action: t
+    for t in [
+        Transition(Action.ACCEPT, frozenset({Status.SUBMITTED}), Status.ACCEPTED, Actor.OWNER),
+        Transition(Action.REJECT, frozenset({Status.SUBMITTED}), Status.REJECTED, Actor.OWNER),
+        Transition(Action.WITHDRAW, frozenset({Status.SUBMITTED}), Status.WITHDRAWN, Actor.REPORTER),
+        Transition(Action.DISPATCH, frozenset({Status.ACCEPTED}), Status.DISPATCHED, Actor.OWNER),
+        Transition(Action.RESPOND, frozenset({Status.DISPATCHED}), Status.RESPONDED, Actor.HANDLER),
+        Transition(Action.RESOLVE, frozenset({Status.RESPONDED}), Status.RESOLVED, Actor.HANDLER),
+        Transition(Action.CLOSE, frozenset({Status.RESOLVED}), Status.CLOSED, Actor.OWNER),
+        Transition(Action.RETURN, frozenset({Status.RESOLVED}), Status.DISPATCHED, Actor.OWNER),
+        Transition(Action.RATE, frozenset({Status.CLOSED}), None, Actor.REPORTER),
+        # Taken by the system when the resident rates 不满意: the same handler must come back.
+        Transition(Action.REOPEN, frozenset({Status.CLOSED}), Status.DISPATCHED, Actor.SYSTEM),
+        Transition(Action.SUPPORT, frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.DISPATCHED, Status.RESPONDED,
+                                              Status.ESCALATED}), None, Actor.ANYONE),
+    ]
+}
+
+
+class TransitionNotAllowed(Exception):
+    """The action cannot be taken in the issue's current state; the message says why."""
+
+
+def transition_for(action: str, status: str) -> Transition:
+    """The transition of ``action`` from ``status``; TransitionNotAllowed if there is none."""
+    try:
+        transition = TRANSITIONS[Action(action)]
+    except (KeyError, ValueError):
+        raise TransitionNotAllowed(_("Unknown action: %(action)s.") % {"action": action}) from None
+    if status not in transition.sources:
+        raise TransitionNotAllowed(
+            _("An issue that is “%(status)s” cannot be given “%(action)s”.")
+            % {"status": Status(status).label, "action": transition.action.label}
+        )
+    return transition
+
+
+def actions_from(status: str) -> list[Transition]:
+    """Every transition that may start from this state (before asking who the user is)."""
+    return [t for t in TRANSITIONS.values() if status in t.sources]

@@ -1,0 +1,257 @@
+"""The whistle: issues, their categories, photos, supporters and the append-only event log.
+
+Rows are written only through ``issues.services``; the lifecycle is ``issues.lifecycle``.
+"""
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import Community, Department, Grid, Street
+
+from .lifecycle import OPEN_STATUSES, Action, Status
+
+
+class Category(models.Model):
+    """A two-level tree: a top category (环境卫生) and its sub-categories (垃圾清运)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=40)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent category")
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self):
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    def clean(self):
+        if self.parent_id and (self.parent.parent_id or self.parent_id == self.pk):
+            raise ValidationError({"parent": _("Categories have two levels: the parent must be a top category.")})
+        if self.pk and self.parent_id and self.children.exists():
+            raise ValidationError({"parent": _("A category with sub-categories must stay a top category.")})
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    HOTLINE = "hotline", _("Hotline")
+    WECHAT = "wechat", _("WeChat")
+    GRID_PATROL = "grid_patrol", _("Grid patrol")
+    CITY_HOTLINE = "city_hotline", _("City hotline 12345")
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class Tier(models.TextChoices):
+    COMMUNITY = "community", _("Community")
+    STREET = "street", _("Street")
+    DISTRICT = "district", _("District command centre")
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+class RejectReason(models.TextChoices):
+    DUPLICATE = "duplicate", _("Duplicate of another issue")
+    OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
+    INVALID = "invalid", _("Invalid")
+
+
+class Issue(models.Model):
+    number = models.CharField(_("tracking number"), max_length=20, unique=True)
+    title = models.CharField(_("title"), max_length=100)
+    description = models.TextField(_("description"), max_length=2000)
+    category = models.ForeignKey(Category, models.PROTECT, related_name="issues", verbose_name=_("category"))
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+
+    lat = models.FloatField(_("latitude"))
+    lng = models.FloatField(_("longitude"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    # Where it is, kept at every level so that area-scoped lists need no joins.
+    grid = models.ForeignKey(Grid, models.PROTECT, related_name="issues", verbose_name=_("grid"))
+    community = models.ForeignKey(Community, models.PROTECT, related_name="issues", verbose_name=_("community"))
+    street = models.ForeignKey(Street, models.PROTECT, related_name="issues", verbose_name=_("street"))
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="reported_issues",
+        verbose_name=_("reporter"),
+    )
+    reporter_name = models.CharField(_("reporter's name"), max_length=40, blank=True)
+    reporter_phone = models.CharField(_("reporter's phone"), max_length=20, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="filed_issues", verbose_name=_("filed by"),
+        help_text=_("The account that filed it: the resident, or the operator or officer on their behalf."),
+    )
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    owner_tier = models.CharField(_("owning tier"), max_length=20, choices=Tier.choices, default=Tier.COMMUNITY)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="handled_issues",
+        verbose_name=_("handler"),
+    )
+    handler_department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="handled_issues",
+        verbose_name=_("handling department"),
+    )
+    response_due = models.DateTimeField(_("response deadline"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("resolution deadline"), null=True, blank=True)
+
+    reject_reason = models.CharField(_("reason for rejection"), max_length=20, choices=RejectReason.choices, blank=True)
+    merged_into = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name=_("merged into")
+    )
+    result = models.TextField(_("result"), blank=True)
+    rating = models.CharField(_("rating"), max_length=20, choices=Rating.choices, blank=True)
+    rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    supporter_count = models.PositiveIntegerField(_("residents who met it too"), default=0)
+
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now, db_index=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Grows with every change; a client that acted on an older version gets a conflict.
+    version = models.PositiveIntegerField(default=1)
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("issue")
+        verbose_name_plural = _("issues")
+        constraints = [
+            models.UniqueConstraint(fields=["filed_by", "idempotency_key"], name="issue_idempotency_key_per_account"),
+        ]
+        indexes = [
+            models.Index(fields=["grid", "status", "-created_at"], name="issue_grid_queue"),
+            models.Index(fields=["community", "status", "-created_at"], name="issue_community_queue"),
+            models.Index(fields=["street", "status", "-created_at"], name="issue_street_queue"),
+            models.Index(fields=["status", "-created_at"], name="issue_district_queue"),
+            models.Index(fields=["handler", "status"], name="issue_handler"),
+            models.Index(fields=["category", "status"], name="issue_category_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        now = timezone.now()
+        if self.status == Status.DISPATCHED and self.response_due and self.response_due < now:
+            return True
+        return bool(self.is_open and self.resolution_due and self.resolution_due < now)
+
+
+class DailySequence(models.Model):
+    """The last tracking number handed out on a day (JH-20261125-0001, -0002, …)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class IssueEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Issue events are append-only.")
+
+    def delete(self):
+        raise TypeError("Issue events are append-only.")
+
+
+class IssueEvent(models.Model):
+    """One change of an issue: who, when, from which state to which, why. Never edited, never deleted.
+
+    The model refuses updates and deletes, and a database trigger refuses them too (see the
+    migration), so not even the admin or a raw query can rewrite the timeline.
+    """
+
+    issue = models.ForeignKey(Issue, models.PROTECT, related_name="events", verbose_name=_("issue"))
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    actor_role = models.CharField(_("role at the time"), max_length=20, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = IssueEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("issue event")
+        verbose_name_plural = _("issue events")
+        indexes = [models.Index(fields=["issue", "at"], name="issue_event_timeline")]
+
+    def __str__(self):
+        return f"{self.issue_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Issue events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Issue events are append-only.")
+
+
+class PhotoKind(models.TextChoices):
+    REPORT = "report", _("Reported by the resident")
+    EVIDENCE = "evidence", _("Evidence of the result")
+
+
+def _photo_path(instance, filename):
+    return f"issues/{timezone.now():%Y/%m}/{filename}"
+
+
+class IssuePhoto(models.Model):
+    issue = models.ForeignKey(Issue, models.PROTECT, related_name="photos", verbose_name=_("issue"))
+    event = models.ForeignKey(IssueEvent, models.PROTECT, null=True, blank=True, related_name="photos")
+    kind = models.CharField(_("kind"), max_length=10, choices=PhotoKind.choices, default=PhotoKind.REPORT)
+    image = models.ImageField(_("photo"), upload_to=_photo_path, width_field="width", height_field="height")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=_photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    original_name = models.CharField(max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+
+class IssueSupporter(models.Model):
+    """A resident who met the same problem and added their voice (我也遇到了) instead of filing again."""
+
+    issue = models.ForeignKey(Issue, models.PROTECT, related_name="supporters")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="supported_issues")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issue", "user"], name="one_voice_per_resident")]

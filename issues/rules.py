@@ -1,0 +1,110 @@
+"""Who may see and do what with an issue: by role *and* by area. Views, API and admin all ask here.
+
+- Staff see the issues in the area they serve: a grid officer their grid, community staff their
+  community, street staff their street, the district roles everything; department staff the
+  issues dispatched to their department.
+- The owner of an issue is the staff of its owning tier for its place: community staff of its
+  community, street staff of its street, or the district command centre.
+- The handler is the account or the department it was dispatched to.
+- Residents see the issues they filed.
+"""
+from grids.models import Role
+
+from .lifecycle import Actor, Transition
+from .models import Issue, Tier
+
+DISTRICT_WIDE = frozenset({Role.COMMAND_CENTRE, Role.LEADER, Role.INSPECTOR, Role.ADMIN})
+STAFF_ROLES = frozenset(set(Role) - {Role.RESIDENT})
+# Who may file on a caller's behalf (hotline operator, patrolling officer) and pick the channel.
+INTAKE_ROLES = frozenset({Role.GRID_OFFICER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.COMMAND_CENTRE})
+
+
+def is_staff_member(user) -> bool:
+    return user.is_authenticated and user.role in STAFF_ROLES
+
+
+def serves_place_of(user, issue: Issue) -> bool:
+    """The issue lies in the area this staff member serves."""
+    role = user.role
+    if role in DISTRICT_WIDE:
+        return True
+    if role == Role.GRID_OFFICER:
+        return user.grid_id == issue.grid_id
+    if role == Role.COMMUNITY_STAFF:
+        return user.community_id == issue.community_id
+    if role == Role.STREET_STAFF:
+        return user.street_id == issue.street_id
+    return False
+
+
+def is_owner(user, issue: Issue) -> bool:
+    """This user speaks for the tier that owns the issue now."""
+    if issue.owner_tier == Tier.COMMUNITY:
+        return user.role == Role.COMMUNITY_STAFF and user.community_id == issue.community_id
+    if issue.owner_tier == Tier.STREET:
+        return user.role == Role.STREET_STAFF and user.street_id == issue.street_id
+    if issue.owner_tier == Tier.DISTRICT:
+        return user.role == Role.COMMAND_CENTRE
+    return False
+
+
+def is_handler(user, issue: Issue) -> bool:
+    if issue.handler_id is not None and issue.handler_id == user.pk:
+        return True
+    return (
+        user.role == Role.DEPARTMENT_STAFF
+        and issue.handler_department_id is not None
+        and issue.handler_department_id == user.department_id
+    )
+
+
+def is_reporter(user, issue: Issue) -> bool:
+    return issue.reporter_id is not None and issue.reporter_id == user.pk
+
+
+def can_view(user, issue: Issue) -> bool:
+    if not user.is_authenticated:
+        return False
+    return is_reporter(user, issue) or is_handler(user, issue) or (is_staff_member(user) and serves_place_of(user, issue))
+
+
+def sees_personal_data(user, issue: Issue) -> bool:
+    """The reporter's name and phone are for the reporter and the staff handling the issue only."""
+    return is_reporter(user, issue) or is_owner(user, issue) or is_handler(user, issue)
+
+
+def may(user, issue: Issue, transition: Transition) -> bool:
+    """Whether this user is the person the transition asks for (the state is checked apart)."""
+    if not user.is_authenticated:
+        return False
+    if transition.actor == Actor.OWNER:
+        return is_owner(user, issue)
+    if transition.actor == Actor.HANDLER:
+        return is_handler(user, issue)
+    if transition.actor == Actor.REPORTER:
+        return is_reporter(user, issue)
+    if transition.actor == Actor.ANYONE:
+        return user.role == Role.RESIDENT and not is_reporter(user, issue)
+    return False  # SYSTEM: never a person
+
+
+def may_handle(candidate, issue: Issue) -> bool:
+    """Whether an account may be dispatched the issue by its owning tier: staff at or below that tier,
+    serving the issue's place (a grid officer of its grid, community staff of its community, …)."""
+    if not candidate.is_active:
+        return False
+    allowed = {
+        Tier.COMMUNITY: {Role.GRID_OFFICER, Role.COMMUNITY_STAFF},
+        Tier.STREET: {Role.GRID_OFFICER, Role.COMMUNITY_STAFF, Role.STREET_STAFF},
+        Tier.DISTRICT: {Role.GRID_OFFICER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.COMMAND_CENTRE},
+    }[Tier(issue.owner_tier)]
+    return candidate.role in allowed and serves_place_of(candidate, issue)
+
+
+def may_dispatch_to_department(issue: Issue) -> bool:
+    """Departments report for duty when the district whistles: only the district dispatches to them."""
+    return issue.owner_tier == Tier.DISTRICT
+
+
+def may_file_for_others(user) -> bool:
+    return user.is_authenticated and user.role in INTAKE_ROLES

@@ -1,0 +1,382 @@
+"""The only writers of issues. Each service is one transaction that locks the issue, checks the
+transition (``issues.lifecycle``) and the person (``issues.rules``), changes the issue, records the
+event and tells the rest of the system on commit.
+
+Errors a caller must turn into answers: ``InvalidInput`` (400), ``PermissionRefused`` (403),
+``Conflict`` (409: the state or the version moved on). Anything else is a fault.
+"""
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
+
+from grids.locate import OutsideDistrict, grid_locate
+from grids.models import Department, Role, User
+
+from . import deadlines, rules, signals
+from .lifecycle import OPEN_STATUSES, Action, Status, TransitionNotAllowed, transition_for
+from .models import (
+    Category,
+    Channel,
+    DailySequence,
+    Issue,
+    IssueEvent,
+    IssuePhoto,
+    IssueSupporter,
+    PhotoKind,
+    Priority,
+    Rating,
+    RejectReason,
+)
+from .photos import PreparedPhoto
+
+
+class IssueError(Exception):
+    status_code = 400
+
+    def __init__(self, message, *, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(IssueError):
+    status_code = 400
+
+
+class PermissionRefused(IssueError):
+    status_code = 403
+
+
+class Conflict(IssueError):
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class Submission:
+    issue: Issue
+    created: bool  # False when the Idempotency-Key named an issue filed before
+
+
+# Filing -------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def issue_submit(
+    *,
+    filed_by: User,
+    title: str,
+    description: str,
+    category: Category,
+    lat: float,
+    lng: float,
+    address: str = "",
+    channel: str = Channel.WEB,
+    priority: str = Priority.NORMAL,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    photos: Sequence[PreparedPhoto] = (),
+    idempotency_key: str | None = None,
+) -> Submission:
+    """File a whistle. A resident files for themselves on the web; intake staff (hotline operators,
+    patrolling officers) file on a caller's behalf with the channel they took it on. The issue is
+    located to its grid, numbered, put to the community tier and recorded as submitted.
+    A repeated ``idempotency_key`` from the same account returns the issue filed the first time."""
+    if idempotency_key:
+        earlier = Issue.objects.filter(filed_by=filed_by, idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            return Submission(earlier, created=False)
+    on_behalf = filed_by.role != Role.RESIDENT
+    if on_behalf and not rules.may_file_for_others(filed_by):
+        raise PermissionRefused(_("Your role cannot file issues."))
+    if not on_behalf and channel != Channel.WEB:
+        raise InvalidInput(_("Residents file on the web channel."), field="channel")
+    if channel not in Channel.values:
+        raise InvalidInput(_("Unknown channel: %(channel)s.") % {"channel": channel}, field="channel")
+    if priority not in Priority.values:
+        raise InvalidInput(_("Unknown priority: %(priority)s.") % {"priority": priority}, field="priority")
+    if not category.is_active:
+        raise InvalidInput(_("This category is no longer in use."), field="category")
+    if on_behalf and channel in (Channel.HOTLINE, Channel.CITY_HOTLINE) and not reporter_phone:
+        raise InvalidInput(_("A caller's phone number is needed to call them back."), field="reporter_phone")
+    if len(photos) > settings.ISSUE_MAX_PHOTOS:
+        raise InvalidInput(_("At most %(count)s photos.") % {"count": settings.ISSUE_MAX_PHOTOS}, field="photos")
+    try:
+        place = grid_locate(lat=lat, lng=lng)
+    except OutsideDistrict as outside:
+        raise InvalidInput(str(outside), field="location") from None
+
+    now = timezone.now()
+    issue = Issue(
+        number=_next_number(now),
+        title=title.strip(),
+        description=description.strip(),
+        category=category,
+        channel=channel,
+        priority=priority,
+        lat=lat,
+        lng=lng,
+        address=address.strip(),
+        grid_id=place.grid_id,
+        community_id=place.community_id,
+        street_id=place.street_id,
+        reporter=None if on_behalf else filed_by,
+        reporter_name=reporter_name.strip(),
+        reporter_phone=reporter_phone.strip(),
+        filed_by=filed_by,
+        created_at=now,
+        idempotency_key=idempotency_key or None,
+    )
+    try:
+        with transaction.atomic():
+            issue.save()
+    except IntegrityError:
+        # The same key raced in from a second request: that request's issue is the answer.
+        if idempotency_key:
+            earlier = Issue.objects.filter(filed_by=filed_by, idempotency_key=idempotency_key).first()
+            if earlier is not None:
+                return Submission(earlier, created=False)
+        raise
+    event = _record(issue, Action.SUBMIT, filed_by, from_status="", to_status=Status.SUBMITTED,
+                    data={"channel": channel, "grid": place.grid_code})
+    _save_photos(issue, photos, kind=PhotoKind.REPORT, event=event, by=filed_by)
+    transaction.on_commit(lambda: signals.issue_submitted.send(sender=Issue, issue_id=issue.pk))
+    return Submission(issue, created=True)
+
+
+def _next_number(now) -> str:
+    """JH-YYYYMMDD-NNNN, numbered per day in the district's time zone; gap-free within a day."""
+    day = timezone.localdate(now)
+    DailySequence.objects.get_or_create(day=day)
+    DailySequence.objects.filter(day=day).update(last=F("last") + 1)
+    # The update holds the row lock until commit, so two filings never read the same number.
+    last = DailySequence.objects.values_list("last", flat=True).get(day=day)
+    return f"{settings.ISSUE_NUMBER_PREFIX}-{day:%Y%m%d}-{last:04d}"
+
+
+def _save_photos(issue: Issue, photos: Iterable[PreparedPhoto], *, kind: str, event: IssueEvent, by: User) -> None:
+    for photo in photos:
+        stem = f"{issue.number}-{get_random_string(8).lower()}"
+        row = IssuePhoto(issue=issue, event=event, kind=kind, original_name=photo.original_name, uploaded_by=by)
+        row.image.save(f"{stem}.jpg", ContentFile(photo.content), save=False)
+        row.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(photo.thumbnail), save=False)
+        row.save()
+
+
+# The lifecycle -----------------------------------------------------------------------------------
+
+@transaction.atomic
+def issue_accept(*, issue: Issue, actor: User, note: str = "", expected_version: int | None = None) -> Issue:
+    """The owning tier takes the issue onto its problem list; the resolution clock starts."""
+    issue, transition = _begin(issue, Action.ACCEPT, actor, expected_version)
+    now = timezone.now()
+    issue.accepted_at = now
+    issue.resolution_due = deadlines.resolution_due(priority=issue.priority, start=now)
+    return _finish(issue, transition, actor, note=note)
+
+
+@transaction.atomic
+def issue_reject(
+    *, issue: Issue, actor: User, reason: str, note: str = "", duplicate_of: Issue | None = None,
+    expected_version: int | None = None,
+) -> Issue:
+    """The owning tier refuses the issue with a reason; a duplicate is merged into its original,
+    whose count of residents who met it grows by one."""
+    if reason not in RejectReason.values:
+        raise InvalidInput(_("Choose a reason for the rejection."), field="reason")
+    if reason == RejectReason.DUPLICATE and duplicate_of is None:
+        raise InvalidInput(_("Name the issue this one duplicates."), field="duplicate_of")
+    if reason != RejectReason.DUPLICATE and not note.strip():
+        raise InvalidInput(_("Say why the issue is rejected."), field="note")
+    issue, transition = _begin(issue, Action.REJECT, actor, expected_version)
+    issue.reject_reason = reason
+    data = {"reason": reason}
+    if reason == RejectReason.DUPLICATE:
+        original = Issue.objects.select_for_update().get(pk=duplicate_of.pk)
+        if original.pk == issue.pk or original.status not in OPEN_STATUSES | {Status.CLOSED}:
+            raise InvalidInput(_("An issue can only be merged into another open or closed issue."), field="duplicate_of")
+        if not rules.can_view(actor, original):
+            raise InvalidInput(_("The original issue is not in your area."), field="duplicate_of")
+        issue.merged_into = original
+        data["merged_into"] = original.number
+        _merge_into(original, duplicate=issue, actor=actor)
+    return _finish(issue, transition, actor, note=note, data=data)
+
+
+def _merge_into(original: Issue, *, duplicate: Issue, actor: User) -> None:
+    if duplicate.reporter_id and not IssueSupporter.objects.filter(issue=original, user_id=duplicate.reporter_id).exists():
+        IssueSupporter.objects.create(issue=original, user_id=duplicate.reporter_id)
+    Issue.objects.filter(pk=original.pk).update(supporter_count=F("supporter_count") + 1)
+    _record(original, Action.SUPPORT, actor, from_status=original.status, to_status=original.status,
+            data={"merged": duplicate.number})
+
+
+@transaction.atomic
+def issue_withdraw(*, issue: Issue, actor: User, note: str = "", expected_version: int | None = None) -> Issue:
+    """The resident takes their whistle back before the tier accepts it."""
+    issue, transition = _begin(issue, Action.WITHDRAW, actor, expected_version)
+    return _finish(issue, transition, actor, note=note)
+
+
+@transaction.atomic
+def issue_dispatch(
+    *, issue: Issue, actor: User, handler: User | None = None, department: Department | None = None,
+    note: str = "", expected_version: int | None = None,
+) -> Issue:
+    """The owning tier hands the issue to one handler – an officer or staff member serving its place,
+    or (from the district) a department – and the response clock starts."""
+    if (handler is None) == (department is None):
+        raise InvalidInput(_("Choose one handler: a person or a department."), field="handler")
+    issue, transition = _begin(issue, Action.DISPATCH, actor, expected_version)
+    if handler is not None and not rules.may_handle(handler, issue):
+        raise InvalidInput(_("%(name)s cannot handle issues in this place.") % {"name": handler}, field="handler")
+    if department is not None and not rules.may_dispatch_to_department(issue):
+        raise InvalidInput(_("Only the district command centre dispatches to departments."), field="department")
+    now = timezone.now()
+    issue.handler = handler
+    issue.handler_department = department
+    issue.dispatched_at = now
+    issue.response_due = deadlines.response_due(priority=issue.priority, start=now)
+    data = {"handler": handler.username if handler else None, "department": department.code if department else None}
+    return _finish(issue, transition, actor, note=note, data=data)
+
+
+@transaction.atomic
+def issue_respond(*, issue: Issue, actor: User, note: str = "", expected_version: int | None = None) -> Issue:
+    """The handler reports for duty (报到)."""
+    issue, transition = _begin(issue, Action.RESPOND, actor, expected_version)
+    issue.responded_at = timezone.now()
+    data = {"on_time": bool(issue.response_due is None or issue.responded_at <= issue.response_due)}
+    return _finish(issue, transition, actor, note=note, data=data)
+
+
+@transaction.atomic
+def issue_resolve(
+    *, issue: Issue, actor: User, result: str, photos: Sequence[PreparedPhoto] = (),
+    expected_version: int | None = None,
+) -> Issue:
+    """The handler reports what was done, with evidence photos; the owner verifies next."""
+    if not result.strip():
+        raise InvalidInput(_("Describe what was done."), field="result")
+    if len(photos) > settings.ISSUE_MAX_PHOTOS:
+        raise InvalidInput(_("At most %(count)s photos.") % {"count": settings.ISSUE_MAX_PHOTOS}, field="photos")
+    issue, transition = _begin(issue, Action.RESOLVE, actor, expected_version)
+    issue.result = result.strip()
+    issue.resolved_at = timezone.now()
+    issue = _finish(issue, transition, actor, note=result.strip())
+    _save_photos(issue, photos, kind=PhotoKind.EVIDENCE, event=issue.last_event, by=actor)
+    return issue
+
+
+@transaction.atomic
+def issue_close(*, issue: Issue, actor: User, note: str = "", expected_version: int | None = None) -> Issue:
+    """The owning tier has verified the result and crosses the issue off (销号); the resident may rate."""
+    issue, transition = _begin(issue, Action.CLOSE, actor, expected_version)
+    issue.closed_at = timezone.now()
+    return _finish(issue, transition, actor, note=note)
+
+
+@transaction.atomic
+def issue_return(*, issue: Issue, actor: User, note: str, expected_version: int | None = None) -> Issue:
+    """Verification failed: the issue goes back to its handler, who must report for duty again."""
+    if not note.strip():
+        raise InvalidInput(_("Say what is still wrong."), field="note")
+    issue, transition = _begin(issue, Action.RETURN, actor, expected_version)
+    now = timezone.now()
+    issue.dispatched_at = now
+    issue.response_due = deadlines.response_due(priority=issue.priority, start=now)
+    issue.responded_at = issue.resolved_at = None
+    return _finish(issue, transition, actor, note=note)
+
+
+@transaction.atomic
+def issue_rate(*, issue: Issue, actor: User, rating: str, comment: str = "", expected_version: int | None = None) -> Issue:
+    """The resident rates a closed issue. 不满意 reopens it: back to the same handler, on a new clock."""
+    if rating not in Rating.values:
+        raise InvalidInput(_("Choose 满意, 基本满意 or 不满意."), field="rating")
+    issue, transition = _begin(issue, Action.RATE, actor, expected_version)
+    if issue.rated_at is not None and issue.closed_at is not None and issue.rated_at >= issue.closed_at:
+        raise Conflict(_("This issue has already been rated."))
+    now = timezone.now()
+    issue.rating, issue.rating_comment, issue.rated_at = rating, comment.strip(), now
+    issue = _finish(issue, transition, actor, note=comment, data={"rating": rating})
+    if rating == Rating.DISSATISFIED:
+        issue = _reopen(issue)
+    return issue
+
+
+def _reopen(issue: Issue) -> Issue:
+    transition = transition_for(Action.REOPEN, issue.status)
+    now = timezone.now()
+    issue.reopen_count += 1
+    issue.dispatched_at = now
+    issue.response_due = deadlines.response_due(priority=issue.priority, start=now)
+    issue.responded_at = issue.resolved_at = issue.closed_at = None
+    return _finish(issue, transition, None, note=_("Reopened: the resident is not satisfied."),
+                   data={"reopen_count": issue.reopen_count})
+
+
+@transaction.atomic
+def issue_support(*, issue: Issue, actor: User) -> Issue:
+    """Another resident met the same problem (我也遇到了): their voice is added instead of a new issue."""
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    transition = _transition(Action.SUPPORT, issue)
+    if not rules.may(actor, issue, transition):
+        raise PermissionRefused(_("Only other residents can add their voice."))
+    if IssueSupporter.objects.filter(issue=issue, user=actor).exists():
+        raise Conflict(_("You have already added your voice to this issue."))
+    IssueSupporter.objects.create(issue=issue, user=actor)
+    Issue.objects.filter(pk=issue.pk).update(supporter_count=F("supporter_count") + 1)
+    issue.supporter_count += 1
+    _record(issue, Action.SUPPORT, actor, from_status=issue.status, to_status=issue.status)
+    return issue
+
+
+# Shared steps -------------------------------------------------------------------------------------
+
+def _transition(action, issue):
+    try:
+        return transition_for(action, issue.status)
+    except TransitionNotAllowed as refused:
+        raise Conflict(str(refused)) from None
+
+
+def _begin(issue: Issue, action: str, actor: User, expected_version: int | None):
+    """Lock the issue, and refuse if it moved on since the caller saw it, if the state does not allow
+    the action, or if the actor is not the person the action needs."""
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    if expected_version is not None and issue.version != expected_version:
+        raise Conflict(_("Someone else changed this issue just now; reload it and try again."))
+    transition = _transition(action, issue)
+    if not rules.may(actor, issue, transition):
+        raise PermissionRefused(
+            _("Only %(who)s may %(action)s this issue.") % {"who": transition.actor.label, "action": transition.action.label}
+        )
+    return issue, transition
+
+
+def _finish(issue: Issue, transition, actor: User | None, *, note: str = "", data: dict | None = None) -> Issue:
+    from_status = issue.status
+    if transition.target is not None:
+        issue.status = transition.target
+    issue.version += 1
+    issue.save()
+    issue.last_event = _record(issue, transition.action, actor, from_status=from_status, to_status=issue.status,
+                               note=note, data=data or {})
+    action, event_id = transition.action, issue.last_event.pk
+    transaction.on_commit(
+        lambda: signals.issue_changed.send(sender=Issue, issue_id=issue.pk, action=action, event_id=event_id)
+    )
+    return issue
+
+
+def _record(issue, action, actor, *, from_status, to_status, note="", data=None) -> IssueEvent:
+    return IssueEvent.objects.create(
+        issue=issue, action=action, actor=actor, actor_role=actor.role if actor else "", from_status=from_status,
+        to_status=to_status, note=note.strip(), data=data or {},
+    )
