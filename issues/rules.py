@@ -73,6 +73,23 @@ def sees_personal_data(user, issue: Issue) -> bool:
     return is_reporter(user, issue) or is_owner(user, issue) or is_handler(user, issue)
 
 
+def mask_phone(phone: str) -> str:
+    """138****1234: enough to recognise a number, not enough to call it."""
+    digits = phone.strip()
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
+
+
+def visible_reporter(user, issue: Issue) -> dict:
+    """The reporter's name and phone as this user may see them."""
+    name = issue.reporter_name or (str(issue.reporter) if issue.reporter_id else "")
+    phone = issue.reporter_phone or (issue.reporter.phone if issue.reporter_id else "")
+    if sees_personal_data(user, issue):
+        return {"name": name, "phone": phone}
+    return {"name": name[:1] + "*" * max(len(name) - 1, 0) if name else "", "phone": mask_phone(phone) if phone else ""}
+
+
 def may(user, issue: Issue, transition: Transition) -> bool:
     """Whether this user is the person the transition asks for (the state is checked apart)."""
     if not user.is_authenticated:

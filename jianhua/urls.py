@@ -14,8 +14,11 @@ urlpatterns = [
     path("", grid_views.district_map, name="home"),
     path("healthz", grid_views.health, name="health"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("issues.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("grids.api.urls")),
+    path("api/v1/", include("issues.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

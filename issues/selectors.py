@@ -1,0 +1,131 @@
+"""Reads of issues, scoped to who is asking. The query count of every list is decided here, once:
+a page of issues is one query for the rows (plus one for the count), whatever the page size."""
+import math
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from grids.models import Role, User
+
+from . import rules
+from .lifecycle import OPEN_STATUSES, Actor, Status, Transition, actions_from
+from .models import Category, Issue, IssueEvent, IssuePhoto, Tier
+
+LIST_RELATED = ("category__parent", "grid", "community", "street", "handler", "handler_department")
+
+
+def issue_scope(user) -> QuerySet[Issue]:
+    """The issues this account may see at all (see ``issues.rules``)."""
+    issues = Issue.objects.all()
+    if not user.is_authenticated:
+        return issues.none()
+    role = user.role
+    if role == Role.RESIDENT:
+        return issues.filter(reporter=user)
+    if role in rules.DISTRICT_WIDE:
+        return issues
+    if role == Role.DEPARTMENT_STAFF:
+        return issues.filter(handler_department_id=user.department_id)
+    place = {
+        Role.GRID_OFFICER: Q(grid_id=user.grid_id),
+        Role.COMMUNITY_STAFF: Q(community_id=user.community_id),
+        Role.STREET_STAFF: Q(street_id=user.street_id),
+    }.get(role)
+    if place is None:
+        return issues.none()
+    return issues.filter(place | Q(handler=user))
+
+
+@dataclass(frozen=True)
+class IssueFilters:
+    status: tuple[str, ...] = ()
+    category: str = ""  # a code; a top category includes its sub-categories
+    grid: str = ""  # a grid code
+    overdue: bool | None = None
+    channel: str = ""
+    q: str = ""  # tracking number or words of the title
+
+
+def overdue_q(now=None) -> Q:
+    now = now or timezone.now()
+    return Q(status=Status.DISPATCHED, response_due__lt=now) | Q(status__in=OPEN_STATUSES, resolution_due__lt=now)
+
+
+def issue_list_for(user, *, filters: IssueFilters | None = None) -> QuerySet[Issue]:
+    filters = filters or IssueFilters()
+    issues = issue_scope(user).select_related(*LIST_RELATED)
+    if filters.status:
+        issues = issues.filter(status__in=filters.status)
+    if filters.category:
+        issues = issues.filter(Q(category__code=filters.category) | Q(category__parent__code=filters.category))
+    if filters.grid:
+        issues = issues.filter(grid__code=filters.grid)
+    if filters.channel:
+        issues = issues.filter(channel=filters.channel)
+    if filters.overdue is not None:
+        issues = issues.filter(overdue_q()) if filters.overdue else issues.exclude(overdue_q())
+    if filters.q:
+        issues = issues.filter(Q(number__iexact=filters.q.strip()) | Q(title__icontains=filters.q.strip()))
+    return issues.order_by("-created_at", "-id")
+
+
+def issue_detail_for(user, *, pk=None, number=None) -> Issue:
+    """One issue with its timeline and photos; Http404 if it does not exist or is not the user's to see."""
+    lookup = {"pk": pk} if pk is not None else {"number": number}
+    issue = (
+        issue_scope(user).select_related(*LIST_RELATED, "reporter", "filed_by", "merged_into")
+        .prefetch_related(
+            Prefetch("events", queryset=IssueEvent.objects.select_related("actor").order_by("at", "id")),
+            Prefetch("photos", queryset=IssuePhoto.objects.order_by("created_at", "id")),
+        )
+        .filter(**lookup)
+        .first()
+    )
+    if issue is None:
+        raise Http404("No such issue in your area.")
+    return issue
+
+
+def available_actions(user, issue: Issue) -> list[Transition]:
+    """Exactly the actions this user may take on the issue now, in lifecycle order."""
+    return [t for t in actions_from(issue.status) if t.actor != Actor.SYSTEM and rules.may(user, issue, t)]
+
+
+def handler_candidates(issue: Issue) -> QuerySet[User]:
+    """The accounts the owning tier may dispatch the issue to (the rule is ``rules.may_handle``)."""
+    roles = {
+        Tier.COMMUNITY: [Role.GRID_OFFICER, Role.COMMUNITY_STAFF],
+        Tier.STREET: [Role.GRID_OFFICER, Role.COMMUNITY_STAFF, Role.STREET_STAFF],
+        Tier.DISTRICT: [Role.GRID_OFFICER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.COMMAND_CENTRE],
+    }[Tier(issue.owner_tier)]
+    place = Q(grid_id=issue.grid_id) | Q(community_id=issue.community_id) | Q(street_id=issue.street_id)
+    if issue.owner_tier == Tier.DISTRICT:
+        place |= Q(role=Role.COMMAND_CENTRE)
+    candidates = User.objects.filter(place, role__in=roles, is_active=True).select_related("grid")
+    # Grid leaders and full-time officers first; the information officers of the grid after them.
+    return candidates.order_by("role", "grid_duty", "full_name")
+
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def nearby_open_issues(*, category: Category, lat: float, lng: float, metres: float = 100, limit: int = 10):
+    """Open issues of the same category within ``metres`` of the point, nearest first: what a resident
+    sees before filing, to add their voice instead (我也遇到了). Returns (issue, distance in metres)."""
+    dlat = math.degrees(metres / EARTH_RADIUS_M)
+    dlng = dlat / max(math.cos(math.radians(lat)), 0.01)
+    candidates = Issue.objects.filter(
+        category=category, status__in=OPEN_STATUSES,
+        lat__range=(lat - dlat, lat + dlat), lng__range=(lng - dlng, lng + dlng),
+    ).only("id", "number", "title", "lat", "lng", "status", "created_at", "supporter_count")[:200]
+    found = [(issue, _distance(lat, lng, issue.lat, issue.lng)) for issue in candidates]
+    return sorted([(i, d) for i, d in found if d <= metres], key=lambda pair: pair[1])[:limit]
+
+
+def _distance(lat1, lng1, lat2, lng2) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
