@@ -232,7 +232,7 @@ class IssuePhoto(models.Model):
     issue = models.ForeignKey(Issue, models.PROTECT, related_name="photos", verbose_name=_("issue"))
     event = models.ForeignKey(IssueEvent, models.PROTECT, null=True, blank=True, related_name="photos")
     kind = models.CharField(_("kind"), max_length=10, choices=PhotoKind.choices, default=PhotoKind.REPORT)
-    image = models.ImageField(_("photo"), upload_to=_photo_path, width_field="width", height_field="height")
+    image = models.ImageField(_("photo"), upload_to=_photo_path)
     thumbnail = models.ImageField(_("thumbnail"), upload_to=_photo_path)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)

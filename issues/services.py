@@ -162,7 +162,8 @@ def _next_number(now) -> str:
 def _save_photos(issue: Issue, photos: Iterable[PreparedPhoto], *, kind: str, event: IssueEvent, by: User) -> None:
     for photo in photos:
         stem = f"{issue.number}-{get_random_string(8).lower()}"
-        row = IssuePhoto(issue=issue, event=event, kind=kind, original_name=photo.original_name, uploaded_by=by)
+        row = IssuePhoto(issue=issue, event=event, kind=kind, original_name=photo.original_name, uploaded_by=by,
+                         width=photo.width, height=photo.height)
         row.image.save(f"{stem}.jpg", ContentFile(photo.content), save=False)
         row.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(photo.thumbnail), save=False)
         row.save()

@@ -1,3 +1,14 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from . import views
+
+router = SimpleRouter()
+router.register("issues", views.IssueViewSet, basename="issue")
+router.register("categories", views.CategoryViewSet, basename="category")
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("issues/<int:issue_id>/photos/<int:photo_id>/", views.IssuePhotoView.as_view(), name="issue-photo"),
+    *router.urls,
+]

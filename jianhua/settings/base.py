@@ -144,6 +144,7 @@ if not DEBUG:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "jianhua.pagination.StandardPagination",
@@ -163,6 +164,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "IssueStatusEnum": "issues.lifecycle.Status",
+        "RejectReasonEnum": "issues.models.RejectReason",
+    },
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Maps. Tiles come from the local map provider in production (e.g. Tianditu with its key);

@@ -266,3 +266,16 @@ def test_events_cannot_be_edited_or_deleted_by_anyone(file_issue):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DELETE FROM issues_issueevent WHERE id = %s", [event.pk])
     assert IssueEvent.objects.get(pk=event.pk).note == ""
+
+
+def test_the_admin_shows_issues_but_cannot_change_or_delete_them_or_their_events(file_issue, signed_in, grid_admin):
+    issue = file_issue()
+    admin = signed_in(grid_admin)
+    page = admin.get(f"/admin/issues/issue/{issue.pk}/change/")
+    assert page.status_code == 200 and issue.number in page.content.decode()
+    before = snapshot(issue)
+    admin.post(f"/admin/issues/issue/{issue.pk}/change/", {"title": "rewritten", "status": "closed"})
+    assert admin.post(f"/admin/issues/issue/{issue.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert admin.get("/admin/issues/issue/add/").status_code == 403
+    assert snapshot(issue) == before and Issue.objects.get(pk=issue.pk).title != "rewritten"
+    assert admin.get("/admin/issues/issue/", {"q": issue.number}).status_code == 200

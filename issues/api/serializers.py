@@ -1,0 +1,219 @@
+"""Issue API shapes. Input serializers validate what a client sends; output serializers show an issue
+as the asking user may see it (personal data per ``issues.rules``). No rule is decided here."""
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from grids.models import Department, User
+
+from .. import rules
+from ..lifecycle import Status
+from ..models import Category, Channel, Issue, IssueEvent, IssuePhoto, Priority, Rating, RejectReason
+from ..photos import PhotoError, photo_prepare
+
+
+class RefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class PersonSerializer(serializers.Serializer):
+    username = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+    role = serializers.CharField()
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "name_en", "parent", "description"]
+
+
+class CategoryTreeSerializer(CategorySerializer):
+    children = CategorySerializer(many=True, read_only=True, source="active_children")
+
+    class Meta(CategorySerializer.Meta):
+        fields = CategorySerializer.Meta.fields + ["children"]
+
+
+def _person(user) -> dict | None:
+    if user is None:
+        return None
+    return {"username": user.username, "name": str(user), "role": user.role}
+
+
+class IssueListSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    category = serializers.SerializerMethodField()
+    grid = RefSerializer()
+    community = RefSerializer()
+    street = RefSerializer()
+    handler = serializers.SerializerMethodField()
+    handler_department = RefSerializer(allow_null=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Issue
+        fields = [
+            "id", "number", "title", "status", "status_display", "category", "channel", "priority", "grid",
+            "community", "street", "owner_tier", "handler", "handler_department", "created_at", "response_due",
+            "resolution_due", "overdue", "supporter_count", "rating",
+        ]
+
+    @extend_schema_field(RefSerializer)
+    def get_category(self, issue):
+        return {"code": issue.category.code, "name": str(issue.category)}
+
+    @extend_schema_field(PersonSerializer(allow_null=True))
+    def get_handler(self, issue):
+        return _person(issue.handler)
+
+    def get_overdue(self, issue) -> bool:
+        return issue.is_overdue
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IssuePhoto
+        fields = ["id", "kind", "width", "height", "url", "thumbnail_url", "event"]
+
+    def get_url(self, photo) -> str:
+        return reverse("issue-photo", args=[photo.issue_id, photo.pk])
+
+    def get_thumbnail_url(self, photo) -> str:
+        return reverse("issue-photo", args=[photo.issue_id, photo.pk]) + "?size=thumbnail"
+
+
+class IssueDetailSerializer(IssueListSerializer):
+    reporter = serializers.SerializerMethodField()
+    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    photos = PhotoSerializer(many=True, read_only=True)
+    actions = serializers.SerializerMethodField()
+
+    class Meta(IssueListSerializer.Meta):
+        fields = IssueListSerializer.Meta.fields + [
+            "description", "lat", "lng", "address", "reporter", "result", "rating_comment", "reject_reason",
+            "merged_into", "reopen_count", "accepted_at", "dispatched_at", "responded_at", "resolved_at",
+            "closed_at", "rated_at", "updated_at", "version", "photos", "actions",
+        ]
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_reporter(self, issue):
+        return rules.visible_reporter(self.context["request"].user, issue)
+
+    def get_actions(self, issue) -> list[str]:
+        from ..selectors import available_actions
+
+        return [t.action.value for t in available_actions(self.context["request"].user, issue)]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    action_display = serializers.CharField(source="get_action_display", read_only=True)
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IssueEvent
+        fields = ["id", "action", "action_display", "at", "actor", "from_status", "to_status", "note", "data"]
+
+    @extend_schema_field(PersonSerializer(allow_null=True))
+    def get_actor(self, event):
+        # A resident's name is personal data: only who may see the reporter sees it on the timeline.
+        if event.actor is None:
+            return None
+        viewer = self.context["request"].user
+        if event.actor_role == "resident" and event.actor_id != viewer.pk and not rules.sees_personal_data(
+            viewer, self.context["issue"]
+        ):
+            return {"username": None, "name": _("Resident"), "role": "resident"}
+        return _person(event.actor)
+
+
+# Input -------------------------------------------------------------------------------------------
+
+class PhotosField(serializers.ListField):
+    child = serializers.FileField(allow_empty_file=True)
+
+    def to_internal_value(self, data):
+        files = super().to_internal_value(data)
+        if len(files) > settings.ISSUE_MAX_PHOTOS:
+            raise serializers.ValidationError(_("At most %(count)s photos.") % {"count": settings.ISSUE_MAX_PHOTOS})
+        prepared = []
+        for upload in files:
+            try:
+                prepared.append(photo_prepare(upload))
+            except PhotoError as bad:
+                raise serializers.ValidationError(f"{upload.name}: {bad}") from None
+        return prepared
+
+
+class IssueCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=2000)
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True))
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+    address = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    channel = serializers.ChoiceField(Channel.choices, required=False, default=Channel.WEB)
+    priority = serializers.ChoiceField(Priority.choices, required=False, default=Priority.NORMAL)
+    reporter_name = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
+    reporter_phone = serializers.RegexField(r"^\+?[0-9 -]{5,20}$", required=False, default="", allow_blank=True)
+    photos = PhotosField(required=False, default=list)
+
+
+class VersionedSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, min_value=1, help_text="the version the client saw; a stale one is a 409")
+
+
+class NoteSerializer(VersionedSerializer):
+    note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+
+
+class RejectSerializer(NoteSerializer):
+    reason = serializers.ChoiceField(RejectReason.choices)
+    duplicate_of = serializers.SlugRelatedField(slug_field="number", queryset=Issue.objects.all(), required=False,
+                                                allow_null=True, help_text="tracking number of the original")
+
+
+class DispatchSerializer(NoteSerializer):
+    handler = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True),
+                                           required=False, allow_null=True)
+    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all(), required=False,
+                                              allow_null=True)
+
+
+class ResolveSerializer(VersionedSerializer):
+    result = serializers.CharField(max_length=2000)
+    photos = PhotosField(required=False, default=list)
+
+
+class ReturnSerializer(VersionedSerializer):
+    note = serializers.CharField(max_length=2000)
+
+
+class RateSerializer(VersionedSerializer):
+    rating = serializers.ChoiceField(Rating.choices)
+    comment = serializers.CharField(required=False, default="", allow_blank=True, max_length=500)
+
+
+class IssueFilterSerializer(serializers.Serializer):
+    status = serializers.CharField(required=False, help_text="one status or several, comma-separated")
+    category = serializers.CharField(required=False, help_text="category code; a top category includes its children")
+    grid = serializers.CharField(required=False, help_text="grid code")
+    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+    channel = serializers.ChoiceField(Channel.choices, required=False)
+    q = serializers.CharField(required=False, help_text="tracking number or words of the title")
+
+    def validate_status(self, value):
+        statuses = tuple(part.strip() for part in value.split(",") if part.strip())
+        unknown = [s for s in statuses if s not in Status.values]
+        if unknown:
+            raise serializers.ValidationError(_("Unknown status: %(status)s.") % {"status": ", ".join(unknown)})
+        return statuses
+

@@ -1,0 +1,210 @@
+"""The issues API: thin views that validate input, call one service or selector and serialize."""
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import rules, selectors, services
+from ..models import Category, Issue, IssuePhoto
+from .serializers import (
+    CategoryTreeSerializer,
+    DispatchSerializer,
+    EventSerializer,
+    IssueCreateSerializer,
+    IssueDetailSerializer,
+    IssueFilterSerializer,
+    IssueListSerializer,
+    NoteSerializer,
+    RateSerializer,
+    RejectSerializer,
+    ResolveSerializer,
+    ReturnSerializer,
+    VersionedSerializer,
+)
+
+ERROR = inline_serializer("IssueError", {"detail": serializers.CharField(), "field": serializers.CharField(allow_null=True)})
+ACTION_RESPONSES = {
+    200: IssueDetailSerializer,
+    400: OpenApiResponse(ERROR, description="bad input"),
+    403: OpenApiResponse(ERROR, description="not this user's to do"),
+    404: OpenApiResponse(ERROR, description="no such issue in the user's area"),
+    409: OpenApiResponse(ERROR, description="the issue's state or version moved on"),
+}
+
+
+@extend_schema(tags=["issues"])
+class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Issues in the asking user's scope: residents their own, staff their area."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filter_backends: list = []  # filtering is the selector's, from IssueFilterSerializer
+
+    def get_queryset(self):
+        if self.action == "list":
+            filters = IssueFilterSerializer(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            return selectors.issue_list_for(self.request.user, filters=selectors.IssueFilters(**filters.validated_data))
+        return selectors.issue_scope(self.request.user)
+
+    def get_serializer_class(self):
+        return IssueListSerializer if self.action == "list" else IssueDetailSerializer
+
+    def get_object(self) -> Issue:
+        return selectors.issue_detail_for(self.request.user, pk=self.kwargs["pk"])
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.IssueError):
+            return Response({"detail": exc.message, "field": exc.field}, status=exc.status_code)
+        return super().handle_exception(exc)
+
+    @extend_schema(parameters=[IssueFilterSerializer])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request={"application/json": IssueCreateSerializer, "multipart/form-data": IssueCreateSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                     description="a repeat with the same key returns the first issue (200)")],
+        responses={201: IssueDetailSerializer, 200: IssueDetailSerializer, 400: ERROR, 403: ERROR},
+    )
+    def create(self, request):
+        """File a whistle. Residents file for themselves; intake staff on a caller's behalf."""
+        data = IssueCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "").strip()[:80] or None
+        submission = services.issue_submit(filed_by=request.user, idempotency_key=key, **data.validated_data)
+        issue = selectors.issue_detail_for(request.user, pk=submission.issue.pk)
+        return Response(
+            IssueDetailSerializer(issue, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(responses={200: EventSerializer(many=True)})
+    @action(detail=True)
+    def events(self, request, pk=None):
+        """The issue's timeline: every change, who, when, from which state to which, why."""
+        issue = self.get_object()
+        context = {**self.get_serializer_context(), "issue": issue}
+        return Response(EventSerializer(issue.events.all(), many=True, context=context).data)
+
+    def _act(self, request, input_serializer, service, **fixed):
+        issue = self.get_object()
+        data = input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        params = dict(data.validated_data)
+        params["expected_version"] = params.pop("version", None)
+        service(issue=issue, actor=request.user, **params, **fixed)
+        fresh = selectors.issue_detail_for(request.user, pk=issue.pk)
+        return Response(IssueDetailSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=NoteSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """受理: the owning tier takes the issue onto its problem list."""
+        return self._act(request, NoteSerializer, services.issue_accept)
+
+    @extend_schema(request=RejectSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """不予受理, with a reason; a duplicate is merged into its original."""
+        return self._act(request, RejectSerializer, services.issue_reject)
+
+    @extend_schema(request=NoteSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """The resident takes the whistle back before it is accepted."""
+        return self._act(request, NoteSerializer, services.issue_withdraw)
+
+    @extend_schema(request=DispatchSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
+    def dispatch_to_handler(self, request, pk=None):
+        """派单 to one handler: a person serving the place, or (from the district) a department."""
+        return self._act(request, DispatchSerializer, services.issue_dispatch)
+
+    @extend_schema(request=NoteSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def respond(self, request, pk=None):
+        """报到: the handler reports for duty."""
+        return self._act(request, NoteSerializer, services.issue_respond)
+
+    @extend_schema(request={"application/json": ResolveSerializer, "multipart/form-data": ResolveSerializer},
+                   responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """办结: the handler reports the result, with evidence photos."""
+        return self._act(request, ResolveSerializer, services.issue_resolve)
+
+    @extend_schema(request=NoteSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """销号: the owning tier verified the result and crosses the issue off."""
+        return self._act(request, NoteSerializer, services.issue_close)
+
+    @extend_schema(request=ReturnSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_to_handler(self, request, pk=None):
+        """Verification failed: back to the handler."""
+        return self._act(request, ReturnSerializer, services.issue_return)
+
+    @extend_schema(request=RateSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def rate(self, request, pk=None):
+        """评价: 满意 / 基本满意 / 不满意 (which reopens the issue)."""
+        return self._act(request, RateSerializer, services.issue_rate)
+
+    @extend_schema(request=VersionedSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def support(self, request, pk=None):
+        """我也遇到了: another resident adds their voice instead of filing again."""
+        # Any resident may add their voice to an open issue near them, not only to their own: the
+        # answer carries no personal data, just the new count.
+        issue = Issue.objects.filter(pk=pk).first()
+        if issue is None:
+            raise Http404
+        services.issue_support(issue=issue, actor=request.user)
+        return Response({"supporter_count": Issue.objects.values_list("supporter_count", flat=True).get(pk=pk)})
+
+
+@extend_schema(tags=["issues"])
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """The two-level category tree: top categories with their active sub-categories."""
+
+    serializer_class = CategoryTreeSerializer
+    lookup_field = "code"
+    pagination_class = None
+    filter_backends: list = []
+    queryset = Category.objects.filter(is_active=True, parent=None).prefetch_related(
+        Prefetch("children", queryset=Category.objects.filter(is_active=True), to_attr="active_children")
+    )
+
+
+@extend_schema(tags=["issues"], responses={(200, "image/jpeg"): bytes, 404: ERROR},
+               parameters=[OpenApiParameter("size", str, enum=["full", "thumbnail"], required=False)])
+class IssuePhotoView(APIView):
+    """A photo of an issue, for whoever may see the issue (photos are personal data too)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request, issue_id, photo_id):
+        photo = IssuePhoto.objects.select_related("issue").filter(pk=photo_id, issue_id=issue_id).first()
+        if photo is None or not rules.can_view(request.user, photo.issue):
+            raise Http404
+        image = photo.thumbnail if request.query_params.get("size") == "thumbnail" else photo.image
+        response = FileResponse(image.open("rb"), content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
+
+
+@extend_schema(tags=["accounts"], request=inline_serializer("TokenRequest", {
+    "username": serializers.CharField(), "password": serializers.CharField()}),
+    responses={200: inline_serializer("Token", {"token": serializers.CharField()}), 400: ERROR})
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token; send it as ``Authorization: Token <token>``."""
+
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
