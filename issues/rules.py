@@ -8,6 +8,8 @@
 - The handler is the account or the department it was dispatched to.
 - Residents see the issues they filed.
 """
+from django.utils.translation import gettext as _
+
 from grids.models import Role
 
 from .lifecycle import Actor, Transition
@@ -88,6 +90,22 @@ def visible_reporter(user, issue: Issue) -> dict:
     if sees_personal_data(user, issue):
         return {"name": name, "phone": phone}
     return {"name": name[:1] + "*" * max(len(name) - 1, 0) if name else "", "phone": mask_phone(phone) if phone else ""}
+
+
+def visible_actor(viewer, event, issue: Issue, *, reporter_name: str | None = None) -> dict | None:
+    """Who took a step on the timeline, as this viewer may see them: staff by name; the reporter as
+    ``visible_reporter`` shows them; other residents (who added their voice) by no name at all."""
+    if event.actor_id is None:
+        return None
+    actor = event.actor
+    if event.actor_role != Role.RESIDENT or event.actor_id == viewer.pk:
+        return {"username": actor.username, "name": str(actor), "role": event.actor_role}
+    if event.actor_id == issue.reporter_id:
+        if sees_personal_data(viewer, issue):
+            return {"username": actor.username, "name": str(actor), "role": Role.RESIDENT}
+        name = reporter_name if reporter_name is not None else visible_reporter(viewer, issue)["name"]
+        return {"username": None, "name": name, "role": Role.RESIDENT}
+    return {"username": None, "name": _("A resident"), "role": Role.RESIDENT}
 
 
 def may(user, issue: Issue, transition: Transition) -> bool:

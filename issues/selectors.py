@@ -14,6 +14,8 @@ from .lifecycle import OPEN_STATUSES, Actor, Status, Transition, actions_from
 from .models import Category, Issue, IssueEvent, IssuePhoto, Tier
 
 LIST_RELATED = ("category__parent", "grid", "community", "street", "handler", "handler_department")
+# Lists name the places; their boundaries (kilobytes each) stay in the database.
+BOUNDARIES = ("grid__boundary", "community__boundary", "street__boundary")
 
 
 def issue_scope(user) -> QuerySet[Issue]:
@@ -55,7 +57,7 @@ def overdue_q(now=None) -> Q:
 
 def issue_list_for(user, *, filters: IssueFilters | None = None) -> QuerySet[Issue]:
     filters = filters or IssueFilters()
-    issues = issue_scope(user).select_related(*LIST_RELATED)
+    issues = issue_scope(user).select_related(*LIST_RELATED).defer(*BOUNDARIES)
     if filters.status:
         issues = issues.filter(status__in=filters.status)
     if filters.category:
@@ -71,21 +73,60 @@ def issue_list_for(user, *, filters: IssueFilters | None = None) -> QuerySet[Iss
     return issues.order_by("-created_at", "-id")
 
 
-def issue_detail_for(user, *, pk=None, number=None) -> Issue:
-    """One issue with its timeline and photos; Http404 if it does not exist or is not the user's to see."""
+def issue_detail_for(user, *, pk=None, number=None, timeline: bool = True) -> Issue:
+    """One issue with its photos (and its timeline unless ``timeline=False``); Http404 if it does not
+    exist or is not the user's to see. Rarely set relations (handler, department, the issue it was
+    merged into) load only when set: a wide join costs PostgreSQL more to plan than to run."""
     lookup = {"pk": pk} if pk is not None else {"number": number}
-    issue = (
-        issue_scope(user).select_related(*LIST_RELATED, "reporter", "filed_by", "merged_into")
-        .prefetch_related(
-            Prefetch("events", queryset=IssueEvent.objects.select_related("actor").order_by("at", "id")),
-            Prefetch("photos", queryset=IssuePhoto.objects.order_by("created_at", "id")),
+    prefetch = [Prefetch("photos", queryset=IssuePhoto.objects.order_by("created_at", "id"))]
+    if timeline:
+        prefetch.append(Prefetch("events", queryset=IssueEvent.objects.select_related("actor").order_by("at", "id")))
+    try:
+        return (
+            issue_scope(user).select_related("category__parent", "grid", "community", "street", "reporter")
+            .defer(*BOUNDARIES).prefetch_related(*prefetch).get(**lookup)
         )
-        .filter(**lookup)
-        .first()
-    )
-    if issue is None:
-        raise Http404("No such issue in your area.")
-    return issue
+    except Issue.DoesNotExist:
+        raise Http404("No such issue in your area.") from None
+
+
+SUMMARY_RELATED = ("category__parent", "grid", "community", "street")
+
+
+def issue_filed_by(user, *, number: str) -> Issue | None:
+    """The issue with this tracking number if ``user`` filed it: an operator or a patrolling officer
+    may file for a place outside the area they serve and must still see the confirmation."""
+    if not user.is_authenticated:
+        return None
+    return _summary().filter(number=number, filed_by=user).first()
+
+
+def issue_followed_by(user, *, number: str) -> Issue | None:
+    """The issue with this tracking number if ``user`` added their voice to it (我也遇到了): they follow
+    its progress – status, category, place – never the reporter, the description, photos or timeline."""
+    if not user.is_authenticated:
+        return None
+    return _summary().filter(number=number, supporters__user=user).first()
+
+
+def issue_by_number(number: str) -> Issue | None:
+    """Any issue by tracking number, unscoped: only for actions whose service checks the person
+    (adding one's voice to an issue nearby)."""
+    return Issue.objects.filter(number=number).first()
+
+
+def issue_photo_for(user, *, photo_id: int, issue_id: int | None = None, number: str | None = None):
+    """A photo of an issue, only for someone who may see that issue (photos show people and homes)."""
+    photos = IssuePhoto.objects.select_related("issue").filter(pk=photo_id)
+    photos = photos.filter(issue_id=issue_id) if issue_id is not None else photos.filter(issue__number=number)
+    photo = photos.first()
+    if photo is None or not rules.can_view(user, photo.issue):
+        return None
+    return photo
+
+
+def _summary() -> QuerySet[Issue]:
+    return Issue.objects.select_related(*SUMMARY_RELATED).defer(*BOUNDARIES)
 
 
 def available_actions(user, issue: Issue) -> list[Transition]:
@@ -119,7 +160,7 @@ def nearby_open_issues(*, category: Category, lat: float, lng: float, metres: fl
     candidates = Issue.objects.filter(
         category=category, status__in=OPEN_STATUSES,
         lat__range=(lat - dlat, lat + dlat), lng__range=(lng - dlng, lng + dlng),
-    ).only("id", "number", "title", "lat", "lng", "status", "created_at", "supporter_count")[:200]
+    ).only("id", "number", "title", "lat", "lng", "status", "created_at", "supporter_count", "reporter_id")[:200]
     found = [(issue, _distance(lat, lng, issue.lat, issue.lng)) for issue in candidates]
     return sorted([(i, d) for i, d in found if d <= metres], key=lambda pair: pair[1])[:limit]
 

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from grids.locate import OutsideDistrict, grid_locate
-from grids.models import Department, Role, User
+from grids.models import Department, Grid, Role, User
 
 from . import deadlines, rules, signals
 from .lifecycle import OPEN_STATUSES, Action, Status, TransitionNotAllowed, transition_for
@@ -88,7 +88,7 @@ def issue_submit(
     located to its grid, numbered, put to the community tier and recorded as submitted.
     A repeated ``idempotency_key`` from the same account returns the issue filed the first time."""
     if idempotency_key:
-        earlier = Issue.objects.filter(filed_by=filed_by, idempotency_key=idempotency_key).first()
+        earlier = _filed_with_key(filed_by, idempotency_key)
         if earlier is not None:
             return Submission(earlier, created=False)
     on_behalf = filed_by.role != Role.RESIDENT
@@ -110,6 +110,9 @@ def issue_submit(
         place = grid_locate(lat=lat, lng=lng)
     except OutsideDistrict as outside:
         raise InvalidInput(str(outside), field="location") from None
+    # Loaded with its community and street, so that whoever answers the filer needs no second read.
+    grid = Grid.objects.select_related("community__street").defer(
+        "boundary", "community__boundary", "community__street__boundary").get(pk=place.grid_id)
 
     now = timezone.now()
     issue = Issue(
@@ -122,9 +125,9 @@ def issue_submit(
         lat=lat,
         lng=lng,
         address=address.strip(),
-        grid_id=place.grid_id,
-        community_id=place.community_id,
-        street_id=place.street_id,
+        grid=grid,
+        community=grid.community,
+        street=grid.community.street,
         reporter=None if on_behalf else filed_by,
         reporter_name=reporter_name.strip(),
         reporter_phone=reporter_phone.strip(),
@@ -132,16 +135,18 @@ def issue_submit(
         created_at=now,
         idempotency_key=idempotency_key or None,
     )
-    try:
-        with transaction.atomic():
-            issue.save()
-    except IntegrityError:
-        # The same key raced in from a second request: that request's issue is the answer.
-        if idempotency_key:
-            earlier = Issue.objects.filter(filed_by=filed_by, idempotency_key=idempotency_key).first()
-            if earlier is not None:
-                return Submission(earlier, created=False)
-        raise
+    if idempotency_key:
+        try:
+            with transaction.atomic():  # a savepoint, so that a lost race can still answer
+                issue.save()
+        except IntegrityError:
+            # The same key raced in from a second request: that request's issue is the answer.
+            earlier = _filed_with_key(filed_by, idempotency_key)
+            if earlier is None:
+                raise
+            return Submission(earlier, created=False)
+    else:
+        issue.save()
     event = _record(issue, Action.SUBMIT, filed_by, from_status="", to_status=Status.SUBMITTED,
                     data={"channel": channel, "grid": place.grid_code})
     _save_photos(issue, photos, kind=PhotoKind.REPORT, event=event, by=filed_by)
@@ -149,13 +154,29 @@ def issue_submit(
     return Submission(issue, created=True)
 
 
+def _filed_with_key(filed_by: User, key: str) -> Issue | None:
+    return (
+        Issue.objects.select_related("category__parent", "grid", "community", "street", "reporter")
+        .defer("grid__boundary", "community__boundary", "street__boundary")
+        .filter(filed_by=filed_by, idempotency_key=key).first()
+    )
+
+
 def _next_number(now) -> str:
-    """JH-YYYYMMDD-NNNN, numbered per day in the district's time zone; gap-free within a day."""
+    """JH-YYYYMMDD-NNNN, numbered per day in the district's time zone; gap-free within a day.
+
+    One upsert both creates the day's row and counts up (SQLite ≥ 3.35 and PostgreSQL). It holds the
+    row lock until commit, so two filings never get the same number – and filings of a day queue on
+    it for the rest of the transaction, which is why issue_submit does its slow checks first."""
     day = timezone.localdate(now)
-    DailySequence.objects.get_or_create(day=day)
-    DailySequence.objects.filter(day=day).update(last=F("last") + 1)
-    # The update holds the row lock until commit, so two filings never read the same number.
-    last = DailySequence.objects.values_list("last", flat=True).get(day=day)
+    table = connection.ops.quote_name(DailySequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "
+            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [day],
+        )
+        (last,) = cursor.fetchone()
     return f"{settings.ISSUE_NUMBER_PREFIX}-{day:%Y%m%d}-{last:04d}"
 
 

@@ -10,7 +10,7 @@ from grids.models import Department, User
 
 from .. import rules
 from ..lifecycle import Status
-from ..models import Category, Channel, Issue, IssueEvent, IssuePhoto, Priority, Rating, RejectReason
+from ..models import Category, Channel, Issue, IssueEvent, IssuePhoto, Priority, Rating, RejectReason, Tier
 from ..photos import PhotoError, photo_prepare
 
 
@@ -46,23 +46,29 @@ def _person(user) -> dict | None:
     return {"username": user.username, "name": str(user), "role": user.role}
 
 
-class IssueListSerializer(serializers.ModelSerializer):
+class IssueListSerializer(serializers.Serializer):
+    # Fields are declared, not introspected from the model: a ModelSerializer rebuilds them on every
+    # request, which cost more than the rest of a filing's Python.
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(Status.choices, read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     category = serializers.SerializerMethodField()
+    channel = serializers.ChoiceField(Channel.choices, read_only=True)
+    priority = serializers.ChoiceField(Priority.choices, read_only=True)
     grid = RefSerializer()
     community = RefSerializer()
     street = RefSerializer()
+    owner_tier = serializers.ChoiceField(Tier.choices, read_only=True)
     handler = serializers.SerializerMethodField()
     handler_department = RefSerializer(allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    response_due = serializers.DateTimeField(read_only=True, allow_null=True)
+    resolution_due = serializers.DateTimeField(read_only=True, allow_null=True)
     overdue = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Issue
-        fields = [
-            "id", "number", "title", "status", "status_display", "category", "channel", "priority", "grid",
-            "community", "street", "owner_tier", "handler", "handler_department", "created_at", "response_due",
-            "resolution_due", "overdue", "supporter_count", "rating",
-        ]
+    supporter_count = serializers.IntegerField(read_only=True)
+    rating = serializers.ChoiceField(Rating.choices, read_only=True, allow_blank=True)
 
     @extend_schema_field(RefSerializer)
     def get_category(self, issue):
@@ -92,17 +98,26 @@ class PhotoSerializer(serializers.ModelSerializer):
 
 
 class IssueDetailSerializer(IssueListSerializer):
+    description = serializers.CharField(read_only=True)
+    lat = serializers.FloatField(read_only=True)
+    lng = serializers.FloatField(read_only=True)
+    address = serializers.CharField(read_only=True)
     reporter = serializers.SerializerMethodField()
-    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    result = serializers.CharField(read_only=True)
+    rating_comment = serializers.CharField(read_only=True)
+    reject_reason = serializers.ChoiceField(RejectReason.choices, read_only=True, allow_blank=True)
+    merged_into = serializers.CharField(source="merged_into.number", read_only=True, allow_null=True)
+    reopen_count = serializers.IntegerField(read_only=True)
+    accepted_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    dispatched_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    responded_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    resolved_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    rated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
     actions = serializers.SerializerMethodField()
-
-    class Meta(IssueListSerializer.Meta):
-        fields = IssueListSerializer.Meta.fields + [
-            "description", "lat", "lng", "address", "reporter", "result", "rating_comment", "reject_reason",
-            "merged_into", "reopen_count", "accepted_at", "dispatched_at", "responded_at", "resolved_at",
-            "closed_at", "rated_at", "updated_at", "version", "photos", "actions",
-        ]
 
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
     def get_reporter(self, issue):
@@ -124,15 +139,7 @@ class EventSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_actor(self, event):
-        # A resident's name is personal data: only who may see the reporter sees it on the timeline.
-        if event.actor is None:
-            return None
-        viewer = self.context["request"].user
-        if event.actor_role == "resident" and event.actor_id != viewer.pk and not rules.sees_personal_data(
-            viewer, self.context["issue"]
-        ):
-            return {"username": None, "name": _("Resident"), "role": "resident"}
-        return _person(event.actor)
+        return rules.visible_actor(self.context["request"].user, event, self.context["issue"])
 
 
 # Input -------------------------------------------------------------------------------------------
@@ -156,7 +163,8 @@ class PhotosField(serializers.ListField):
 class IssueCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=100)
     description = serializers.CharField(max_length=2000)
-    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True))
+    category = serializers.SlugRelatedField(slug_field="code",
+                                            queryset=Category.objects.filter(is_active=True).select_related("parent"))
     lat = serializers.FloatField(min_value=-90, max_value=90)
     lng = serializers.FloatField(min_value=-180, max_value=180)
     address = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)

@@ -1,0 +1,442 @@
+"""The whistle's HTML pages (mobile first, Chinese by default).
+
+Each view checks who is asking, validates the input with a form from ``issues.forms``, calls one
+service or selector and renders ``templates/issues/<page>.html``. The rules live in
+``issues.services`` / ``rules`` / ``selectors``; their errors become answers here:
+
+- ``InvalidInput`` → the form again, the error on the field it names (status 400);
+- ``PermissionRefused`` → the refusal page with the service's message (403);
+- ``Conflict`` (someone changed the issue first) → the fresh issue page with the message and what the
+  user typed still in the form (409), so they decide again on what is true now.
+"""
+import functools
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from grids.models import Role
+
+from . import forms, rules, selectors, services
+from .lifecycle import Action, Status
+from .models import Channel, PhotoKind, Rating, RejectReason
+
+MY_WHISTLES_PER_PAGE = 20
+
+
+# Who may open a page ------------------------------------------------------------------------------
+
+def _refused(request, message, status=403):
+    return render(request, "issues/refused.html", {"message": message}, status=status)
+
+
+def _role_required(allowed, message):
+    """login_required, then 403 with ``message`` for a signed-in account ``allowed(user)`` refuses."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not allowed(request.user):
+                return _refused(request, message)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _is_resident(user):
+    return user.role == Role.RESIDENT
+
+
+resident_required = _role_required(_is_resident, gettext_lazy("This page is for residents."))
+staff_required = _role_required(rules.is_staff_member, gettext_lazy("This page is for grid and district staff."))
+intake_required = _role_required(rules.may_file_for_others, gettext_lazy("Your role cannot file issues for callers."))
+
+
+# Filing -------------------------------------------------------------------------------------------
+
+@login_required
+def whistle_new(request):
+    """A resident blows the whistle: pin on the map, category, words, photos."""
+    if not _is_resident(request.user):
+        if rules.may_file_for_others(request.user):
+            return redirect("issues:work-file")  # staff file on a caller's behalf, with the channel
+        return _refused(request, _("Only residents blow the whistle here."))
+    return _filing_page(request, forms.WhistleForm, on_behalf=False)
+
+
+@intake_required
+def work_file(request):
+    """An operator or a patrolling officer files for a caller (hotline, patrol, 12345, WeChat)."""
+    return _filing_page(request, forms.OnBehalfForm, on_behalf=True)
+
+
+def _filing_page(request, form_class, *, on_behalf):
+    if request.method == "POST":
+        form = form_class(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                submission = services.issue_submit(filed_by=request.user, **form.submission())
+            except services.InvalidInput as error:
+                forms.add_service_error(form, error)
+            except services.PermissionRefused as error:
+                return _refused(request, error.message)
+            else:
+                return redirect("issues:whistle-filed", number=submission.issue.number)
+    else:
+        form = form_class()
+    context = {"form": form, "on_behalf": on_behalf, "map_config": _filing_map_config(request)}
+    return render(request, "issues/whistle_form.html", context, status=400 if form.errors else 200)
+
+
+def _filing_map_config(request):
+    """What static/issues/whistle.js needs: the map, the URLs it calls and its words."""
+    return {
+        "center": settings.LEAFLET_CONFIG["DEFAULT_CENTER"],
+        "zoom": settings.LEAFLET_CONFIG["DEFAULT_ZOOM"],
+        "tileUrl": settings.MAP_TILE_URL,
+        "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+        "geojsonUrl": reverse("grid-geojson"),
+        "locateUrl": reverse("grid-locate"),
+        "nearbyUrl": reverse("issues:whistle-nearby"),
+        # The JS puts the tracking number in place of the placeholder.
+        "supportUrl": reverse("issues:issue-act", args=["NUMBER", Action.SUPPORT]),
+        "issueUrl": reverse("issues:issue", args=["NUMBER"]),
+        "canSupport": _is_resident(request.user),
+        "maxPhotos": settings.ISSUE_MAX_PHOTOS,
+        "nearbyMetres": settings.ISSUE_NEARBY_METRES,
+        "messages": {
+            "tapMap": _("Tap the map to mark where the problem is."),
+            "locating": _("Finding the grid…"),
+            "outside": _("This place is outside Jianhua District: move the pin into the district."),
+            "failed": _("The grid could not be looked up; the place will be checked when you submit."),
+            "grid": _("Grid"),
+            "community": _("Community"),
+            "street": _("Street"),
+            "nearbyTitle": _("Already reported within %(metres)s m:") % {"metres": settings.ISSUE_NEARBY_METRES},
+            "supporters": _("%(count)s residents met it too"),
+            "metres": _("%(metres)s m away"),
+            "meToo": _("Me too"),
+            "yours": _("Your whistle"),
+            "tooManyPhotos": _("At most %(count)s photos.") % {"count": settings.ISSUE_MAX_PHOTOS},
+            "photosChosen": _("Photos chosen: %(count)s"),
+            "sending": _("Sending…"),
+            "myLocation": _("Use my location"),
+            "noLocation": _("Your location is not available; tap the map instead."),
+        },
+    }
+
+
+@login_required
+def whistle_filed(request, number):
+    """The confirmation: the tracking number, big, for the resident (or the caller) to keep."""
+    issue = selectors.issue_filed_by(request.user, number=number)
+    if issue is None:
+        raise Http404(_("No such issue."))
+    can_view = rules.can_view(request.user, issue)
+    return render(request, "issues/whistle_filed.html", {"issue": issue, "can_view": can_view})
+
+
+@login_required
+@require_GET
+def whistle_nearby(request):
+    """JSON for the filing page: open issues of the category within ISSUE_NEARBY_METRES of the pin."""
+    query = forms.NearbyQueryForm(request.GET)
+    if not query.is_valid():
+        return JsonResponse({"detail": _("Give a category, lat and lng."), "errors": query.errors.get_json_data()},
+                            status=400)
+    found = selectors.nearby_open_issues(metres=settings.ISSUE_NEARBY_METRES, **query.cleaned_data)
+    return JsonResponse({"issues": [
+        {
+            "number": issue.number,
+            "title": issue.title,
+            "status": issue.get_status_display(),
+            "distance": round(distance),
+            "supporters": issue.supporter_count,
+            "filed": timezone.localtime(issue.created_at).strftime("%Y-%m-%d"),
+            "yours": issue.reporter_id == request.user.pk,
+        }
+        for issue, distance in found
+    ]})
+
+
+# The resident's list ------------------------------------------------------------------------------
+
+@resident_required
+def whistle_mine(request):
+    """The resident's own whistles, newest first."""
+    issues = selectors.issue_list_for(request.user)
+    page = Paginator(issues, MY_WHISTLES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "issues/whistle_mine.html", {"page": page})
+
+
+# The officers' queue ------------------------------------------------------------------------------
+
+@staff_required
+def work_queue(request):
+    """The issues in the officer's area, filtered; one page is a fixed number of queries."""
+    filters = forms.WorkQueueFilterForm(request.GET)
+    issues = selectors.issue_list_for(request.user, filters=filters.issue_filters())
+    page = Paginator(issues, filters.rows_per_page()).get_page(request.GET.get("page"))
+    return render(request, "issues/work_queue.html", {
+        "filters": filters, "page": page, "may_file": rules.may_file_for_others(request.user),
+    })
+
+
+# The issue page -----------------------------------------------------------------------------------
+
+@login_required
+def issue_detail(request, number):
+    """Everything about one issue for someone who may see it, and the actions they may take now."""
+    try:
+        issue = selectors.issue_detail_for(request.user, number=number)
+    except Http404:
+        # A resident who added their voice may follow the issue, in a reduced form.
+        followed = selectors.issue_followed_by(request.user, number=number)
+        if followed is None:
+            raise
+        return render(request, "issues/issue_followed.html", {"issue": followed})
+    return _issue_page(request, issue)
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    form: type
+    service: object
+
+
+ACTIONS = {
+    Action.ACCEPT: ActionSpec(forms.NoteForm, services.issue_accept),
+    Action.REJECT: ActionSpec(forms.RejectForm, services.issue_reject),
+    Action.WITHDRAW: ActionSpec(forms.NoteForm, services.issue_withdraw),
+    Action.DISPATCH: ActionSpec(forms.DispatchForm, services.issue_dispatch),
+    Action.RESPOND: ActionSpec(forms.NoteForm, services.issue_respond),
+    Action.RESOLVE: ActionSpec(forms.ResolveForm, services.issue_resolve),
+    Action.CLOSE: ActionSpec(forms.NoteForm, services.issue_close),
+    Action.RETURN: ActionSpec(forms.ReturnForm, services.issue_return),
+    Action.RATE: ActionSpec(forms.RateForm, services.issue_rate),
+    Action.SUPPORT: ActionSpec(forms.SupportForm, services.issue_support),
+}
+# Actions that warn by their colour: they end or send back the work.
+SECONDARY_ACTIONS = {Action.REJECT, Action.WITHDRAW, Action.RETURN}
+
+
+@login_required
+@require_POST
+def issue_act(request, number, action):
+    """One action from the issue page, posted to /issues/<number>/<action>/."""
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404(_("No such action."))
+    if action == Action.SUPPORT:
+        # Another resident's issue, which they cannot open: issue_support decides whether they may.
+        issue = selectors.issue_by_number(number)
+        if issue is None:
+            raise Http404(_("No such issue."))
+    else:
+        issue = selectors.issue_detail_for(request.user, number=number)
+    form = spec.form(request.POST, request.FILES, issue=issue, user=request.user, auto_id=_auto_id(action))
+    if form.is_valid():
+        try:
+            spec.service(issue=issue, actor=request.user, **form.service_kwargs())
+        except services.InvalidInput as error:
+            forms.add_service_error(form, error)
+        except services.PermissionRefused as error:
+            return _refused(request, error.message)
+        except services.Conflict as error:
+            if action == Action.SUPPORT:
+                return _refused(request, error.message, status=409)
+            messages.error(request, error.message)
+            fresh = selectors.issue_detail_for(request.user, number=number)
+            return _issue_page(request, fresh, kept=(action, request.POST), status=409)
+        else:
+            messages.success(request, _success_message(action, issue))
+            return redirect("issues:issue", number=number)
+    if action == Action.SUPPORT:
+        # Never the full page: the supporter may not see the issue's details.
+        return _refused(request, " ".join(form.non_field_errors()), status=400)
+    return _issue_page(request, issue, bound=(action, form), status=400)
+
+
+def _success_message(action, issue):
+    if action == Action.SUPPORT:
+        return _("Your voice has been added to %(number)s.") % {"number": issue.number}
+    return _("“%(action)s” is recorded.") % {"action": Action(action).label}
+
+
+@dataclass
+class ActionPanel:
+    action: str
+    label: str
+    form: object
+    url: str
+    secondary: bool
+
+
+@dataclass
+class TimelineEntry:
+    at: object
+    who: str
+    role: str
+    action: str
+    from_status: str
+    to_status: str
+    note: str
+    details: list = field(default_factory=list)
+    photos: list = field(default_factory=list)
+
+
+@dataclass
+class Deadline:
+    label: str
+    due: object
+    running: bool  # the clock still runs: show the time left (or overdue)
+    overdue: bool
+
+
+def _issue_page(request, issue, *, bound=None, kept=None, status=200):
+    """Render the issue page. ``bound``: (action, form with errors) to show again; ``kept``: (action,
+    the data posted before a conflict) to prefill that action's fresh form with."""
+    user = request.user
+    panels = []
+    for transition in selectors.available_actions(user, issue):
+        action = transition.action
+        spec = ACTIONS[action]
+        if bound and bound[0] == action:
+            form = bound[1]
+        else:
+            initial = {"version": issue.version}
+            if kept and kept[0] == action:
+                initial = {**_typed(kept[1]), **initial}
+            form = spec.form(issue=issue, user=user, initial=initial, auto_id=_auto_id(action))
+        panels.append(ActionPanel(action, transition.action.label, form,
+                                  reverse("issues:issue-act", args=[issue.number, action]),
+                                  action in SECONDARY_ACTIONS))
+    photos = list(issue.photos.all())
+    reporter = rules.visible_reporter(user, issue)
+    return render(request, "issues/issue_detail.html", {
+        "issue": issue,
+        "reporter": reporter,
+        "report_photos": [photo for photo in photos if photo.kind == PhotoKind.REPORT],
+        "timeline": _timeline(issue, photos, user=user, reporter_name=reporter["name"]),
+        "deadlines": _deadlines(issue),
+        "panels": panels,
+        "map_config": {
+            "lat": issue.lat, "lng": issue.lng, "grid": issue.grid.boundary,
+            "tileUrl": settings.MAP_TILE_URL, "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+        },
+    }, status=status)
+
+
+def _auto_id(action):
+    # Several action forms share a page and field names (note): their ids must not clash.
+    return f"id_{action}_%s"
+
+
+def _typed(posted) -> dict:
+    """What the user typed into an action form, without the token and the version they saw."""
+    return {key: value for key, value in posted.items() if key not in ("csrfmiddlewaretoken", "version")}
+
+
+def _deadlines(issue):
+    now = timezone.now()
+    deadlines = []
+    if issue.response_due:
+        running = issue.status == Status.DISPATCHED
+        deadlines.append(Deadline(_("Report for duty by"), issue.response_due, running,
+                                  running and issue.response_due < now))
+    if issue.resolution_due:
+        running = issue.is_open
+        deadlines.append(Deadline(_("Resolve by"), issue.resolution_due, running,
+                                  running and issue.resolution_due < now))
+    return deadlines
+
+
+def _timeline(issue, photos, *, user, reporter_name):
+    """Every event, oldest first, with the photos taken with it; from prefetched rows, no queries."""
+    photos_by_event = {}
+    for photo in photos:
+        photos_by_event.setdefault(photo.event_id, []).append(photo)
+    entries = []
+    for event in issue.events.all():
+        entries.append(TimelineEntry(
+            at=event.at,
+            who=_who(event, issue, user=user, reporter_name=reporter_name),
+            role=_label(Role, event.actor_role) if event.actor_id else "",
+            action=event.get_action_display(),
+            from_status=event.get_from_status_display() if event.from_status else "",
+            to_status=event.get_to_status_display() if event.to_status != event.from_status else "",
+            note=event.note,
+            details=_event_details(event, issue),
+            # The report photos are shown at the top of the page already.
+            photos=[] if event.action == Action.SUBMIT else photos_by_event.get(event.pk, []),
+        ))
+    return entries
+
+
+def _who(event, issue, *, user, reporter_name):
+    if event.actor_id is None:
+        return _("The system")
+    if event.actor_id == user.pk:
+        return _("You")
+    return rules.visible_actor(user, event, issue, reporter_name=reporter_name)["name"]
+
+
+def _event_details(event, issue):
+    data = event.data or {}
+    details = []
+    if data.get("channel"):
+        details.append(_("Received by: %(channel)s") % {"channel": _label(Channel, data["channel"])})
+    if data.get("reason"):
+        details.append(_("Reason: %(reason)s") % {"reason": _label(RejectReason, data["reason"])})
+    if data.get("merged_into"):
+        details.append(_("Merged into %(number)s") % {"number": data["merged_into"]})
+    if data.get("merged"):
+        details.append(_("The duplicate %(number)s was merged into this issue") % {"number": data["merged"]})
+    if data.get("handler"):
+        # The current handler is loaded with the issue; an earlier one is named by account.
+        name = str(issue.handler) if issue.handler and issue.handler.username == data["handler"] else data["handler"]
+        details.append(_("Handler: %(name)s") % {"name": name})
+    if data.get("department"):
+        name = str(issue.handler_department) if issue.handler_department and \
+            issue.handler_department.code == data["department"] else data["department"]
+        details.append(_("Department: %(name)s") % {"name": name})
+    if "on_time" in data:
+        details.append(_("On time") if data["on_time"] else _("Late"))
+    if data.get("rating"):
+        details.append(_("Rating: %(rating)s") % {"rating": _label(Rating, data["rating"])})
+    return details
+
+
+def _label(choices, value):
+    return dict(choices.choices).get(value, value)
+
+
+# Photos -------------------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def issue_photo(request, number, photo_id, size):
+    """A photo of an issue, for those who may see the issue only (media/ is never served directly)."""
+    photo = selectors.issue_photo_for(request.user, number=number, photo_id=photo_id)
+    if photo is None:
+        raise Http404(_("No such photo."))
+    image = photo.thumbnail if size == "thumb" else photo.image
+    try:
+        handle = image.open("rb")
+    except (OSError, ValueError):
+        raise Http404(_("The photo file is missing.")) from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

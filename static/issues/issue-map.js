@@ -1,0 +1,22 @@
+// The issue page's small map: the pin and the outline of the grid it lies in.
+(function () {
+  "use strict";
+  var holder = document.getElementById("issue-map");
+  var config = JSON.parse(document.getElementById("issue-map-config").textContent);
+  var map = L.map(holder, { scrollWheelZoom: false, zoomSnap: 0.25 });
+  window.issueMap = map;
+  if (config.tileUrl) {
+    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
+  }
+  var pin = L.latLng(config.lat, config.lng);
+  L.marker(pin, { keyboard: false }).addTo(map);
+  if (config.grid) {
+    var grid = L.geoJSON(config.grid, {
+      style: { color: "#b71c1c", weight: 2, fillOpacity: 0.08 },
+      interactive: false,
+    }).addTo(map);
+    map.fitBounds(grid.getBounds(), { padding: [12, 12], maxZoom: 17 });
+  } else {
+    map.setView(pin, 16);
+  }
+})();

@@ -1,0 +1,233 @@
+// The filing page: the resident drops a pin (tap, drag, or "use my location"); the page says which
+// grid it falls in, blocks submitting outside the district, and lists open issues of the same
+// category nearby so the resident can add their voice (我也遇到了) instead of filing again.
+// The server checks everything again: this script only saves the resident a wasted submit.
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("whistle-config").textContent);
+  var text = config.messages;
+  var form = document.getElementById("whistle-form");
+  var latInput = form.elements.lat;
+  var lngInput = form.elements.lng;
+  var category = form.elements.category;
+  var photos = form.elements.photos;
+  var place = document.getElementById("whistle-place");
+  var nearby = document.getElementById("nearby");
+  var submit = document.getElementById("whistle-submit");
+  var photoCount = document.getElementById("photo-count");
+  var outside = false;
+  var locateRequest = 0; // only the answer to the latest pin position counts
+  var nearbyRequest = 0;
+
+  var map = L.map("whistle-map", { center: config.center, zoom: config.zoom, zoomSnap: 0.25, preferCanvas: true });
+  window.whistleMap = map; // for the browser tests and for debugging in the console
+  if (config.tileUrl) {
+    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
+  }
+
+  // Faint grid outlines: the resident sees the grids even without a base map.
+  var layersByCode = {};
+  var highlighted = null;
+  var gridStyle = { color: "#b71c1c", weight: 0.6, opacity: 0.5, fillOpacity: 0.03 };
+  var grids = L.geoJSON(null, {
+    style: function () { return gridStyle; },
+    interactive: false,
+    onEachFeature: function (feature, layer) { layersByCode[feature.properties.code] = layer; },
+  }).addTo(map);
+
+  function highlight(code) {
+    if (highlighted) highlighted.setStyle(gridStyle);
+    highlighted = layersByCode[code] || null;
+    if (highlighted) highlighted.setStyle({ weight: 2.5, opacity: 1, fillOpacity: 0.18 });
+  }
+
+  function element(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (content !== undefined) node.textContent = content;
+    return node;
+  }
+
+  function say(message, className) {
+    place.replaceChildren(element("p", className || "", message));
+  }
+
+  function blockSubmit(blocked) {
+    outside = blocked;
+    submit.disabled = blocked;
+  }
+
+  // The pin -------------------------------------------------------------------------------------
+  var marker = null;
+
+  function placePin(latlng) {
+    if (!marker) {
+      marker = L.marker(latlng, { draggable: true, autoPan: true }).addTo(map);
+      marker.on("dragend", function () { pinMoved(marker.getLatLng()); });
+    } else {
+      marker.setLatLng(latlng);
+    }
+    pinMoved(latlng);
+  }
+
+  function pinMoved(latlng) {
+    latInput.value = latlng.lat.toFixed(6);
+    lngInput.value = latlng.lng.toFixed(6);
+    locate();
+    findNearby();
+  }
+
+  function locate() {
+    var ticket = ++locateRequest;
+    say(text.locating, "muted");
+    fetch(config.locateUrl + "?lat=" + latInput.value + "&lng=" + lngInput.value, { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (ticket !== locateRequest) return;
+        if (response.status === 404) {
+          highlight(null);
+          blockSubmit(true);
+          say(text.outside, "outside");
+          return;
+        }
+        if (!response.ok) throw new Error(response.status);
+        return response.json().then(function (found) {
+          if (ticket !== locateRequest) return;
+          blockSubmit(false);
+          highlight(found.grid.code);
+          var list = element("dl", "place-facts");
+          [[text.grid, found.grid.name, "grid-name"], [text.community, found.community.name],
+           [text.street, found.street.name]].forEach(function (row) {
+            list.append(element("dt", "", row[0]), element("dd", row[2] || "", row[1]));
+          });
+          place.replaceChildren(list);
+          document.body.dataset.located = found.grid.code;
+        });
+      })
+      .catch(function () {
+        if (ticket !== locateRequest) return;
+        blockSubmit(false); // the lookup failed, not the place: let the server decide
+        say(text.failed, "error");
+      });
+  }
+
+  map.on("click", function (event) { placePin(event.latlng); });
+
+  var locationButton = document.getElementById("my-location");
+  if (navigator.geolocation) {
+    locationButton.addEventListener("click", function () {
+      navigator.geolocation.getCurrentPosition(function (position) {
+        var latlng = L.latLng(position.coords.latitude, position.coords.longitude);
+        map.setView(latlng, 17);
+        placePin(latlng);
+      }, function () { say(text.noLocation, "error"); }, { enableHighAccuracy: true, timeout: 10000 });
+    });
+  } else {
+    locationButton.hidden = true;
+  }
+
+  // Open issues nearby ----------------------------------------------------------------------------
+  function findNearby() {
+    var ticket = ++nearbyRequest;
+    if (!category.value || !latInput.value || outside) { nearby.hidden = true; return; }
+    var query = "?category=" + encodeURIComponent(category.value) + "&lat=" + latInput.value + "&lng=" + lngInput.value;
+    fetch(config.nearbyUrl + query, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { issues: [] }; })
+      .then(function (answer) { if (ticket === nearbyRequest) showNearby(answer.issues); })
+      .catch(function () { nearby.hidden = true; });
+  }
+
+  function showNearby(issues) {
+    nearby.replaceChildren();
+    nearby.hidden = issues.length === 0;
+    if (!issues.length) return;
+    nearby.append(element("p", "nearby-title", text.nearbyTitle));
+    var list = element("ul", "nearby-list");
+    issues.forEach(function (issue) {
+      var item = element("li", "nearby-issue");
+      item.dataset.number = issue.number;
+      item.append(element("strong", "", issue.title));
+      item.append(element("span", "small-print muted", [
+        issue.number, issue.status, text.metres.replace("%(metres)s", issue.distance),
+        text.supporters.replace("%(count)s", issue.supporters),
+      ].join(" · ")));
+      if (issue.yours) {
+        var link = element("a", "button secondary small", text.yours);
+        link.href = config.issueUrl.replace("NUMBER", issue.number);
+        item.append(link);
+      } else if (config.canSupport) {
+        var button = element("button", "secondary small me-too", text.meToo);
+        button.type = "button";
+        button.addEventListener("click", function () { support(issue.number); });
+        item.append(button);
+      }
+      list.append(item);
+    });
+    nearby.append(list);
+  }
+
+  // "Me too" posts a small form of its own (forms cannot nest), with the page's CSRF token.
+  function support(number) {
+    var post = document.createElement("form");
+    post.method = "post";
+    post.action = config.supportUrl.replace("NUMBER", encodeURIComponent(number));
+    var token = document.createElement("input");
+    token.type = "hidden";
+    token.name = "csrfmiddlewaretoken";
+    token.value = form.elements.csrfmiddlewaretoken.value;
+    post.append(token);
+    document.body.append(post);
+    post.submit();
+  }
+
+  category.addEventListener("change", findNearby);
+
+  // Photos and submitting -------------------------------------------------------------------------
+  function checkPhotos() {
+    var count = photos.files ? photos.files.length : 0;
+    var tooMany = count > config.maxPhotos;
+    photos.setCustomValidity(tooMany ? text.tooManyPhotos : "");
+    photoCount.textContent = tooMany ? text.tooManyPhotos : (count ? text.photosChosen.replace("%(count)s", count) : "");
+    photoCount.classList.toggle("error", tooMany);
+  }
+  photos.addEventListener("change", checkPhotos);
+
+  var submitLabel = submit.textContent;
+  // Coming back to the page from the browser's history must not leave the button disabled.
+  window.addEventListener("pageshow", function () {
+    submit.disabled = outside;
+    submit.textContent = submitLabel;
+  });
+
+  form.addEventListener("submit", function (event) {
+    if (!latInput.value) {
+      event.preventDefault();
+      say(text.tapMap, "error");
+      document.getElementById("whistle-map").scrollIntoView({ behavior: "smooth", block: "center" });
+      return;
+    }
+    if (outside) { event.preventDefault(); return; }
+    // The idempotency key makes a second submit harmless; this only spares the resident the wait.
+    submit.disabled = true;
+    submit.textContent = text.sending;
+  });
+
+  // The grids, then the view: a pin kept from a form shown again wins over the whole district.
+  fetch(config.geojsonUrl)
+    .then(function (response) { return response.json(); })
+    .then(function (collection) {
+      grids.addData(collection);
+      if (latInput.value && lngInput.value) {
+        var kept = L.latLng(parseFloat(latInput.value), parseFloat(lngInput.value));
+        map.setView(kept, 16, { animate: false });
+        placePin(kept);
+      } else if (collection.features.length) {
+        // No animation: a tap during a zoom animation would land where the animation ends, not where it was aimed.
+        map.fitBounds(grids.getBounds(), { animate: false });
+      }
+      document.body.dataset.gridsLoaded = String(collection.features.length);
+    })
+    .catch(function () {
+      if (latInput.value && lngInput.value) placePin(L.latLng(parseFloat(latInput.value), parseFloat(lngInput.value)));
+      document.body.dataset.gridsLoaded = "0";
+    });
+})();
