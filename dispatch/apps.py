@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class DispatchConfig(AppConfig):
     name = "dispatch"
-    verbose_name = _("Dispatch")
+    verbose_name = _("Dispatch, supervision and accountability")
