@@ -179,6 +179,9 @@ class Role(models.TextChoices):
     LEADER = "leader", _("District leader")
     INSPECTOR = "inspector", _("Discipline inspector")
     ADMIN = "admin", _("Administrator")
+    # The service account of an Open311 client (12345 hotline, a civic app): it files whistles and
+    # sees nothing – clients follow their whistles through Open311's public answers.
+    INTAKE_CLIENT = "intake_client", _("Intake client (API)")
 
 
 class Level(models.TextChoices):
@@ -200,6 +203,7 @@ ROLE_LEVEL = {
     Role.LEADER: Level.DISTRICT,
     Role.INSPECTOR: Level.DISTRICT,
     Role.ADMIN: Level.DISTRICT,
+    Role.INTAKE_CLIENT: None,
 }
 AREA_FIELDS = ("district", "street", "community", "grid", "department")
 

@@ -1,6 +1,10 @@
 """Reads of areas, with their query counts decided here once."""
+import re
+from dataclasses import dataclass
+
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
+from .boundaries import to_shape
 from .models import Community, Department, Grid, GridDuty, Street, User
 
 
@@ -36,3 +40,51 @@ def grids_geojson_rows():
     return Grid.objects.order_by("code").values_list(
         "code", "name", "community__name", "community__street__name", "boundary"
     )
+
+
+@dataclass(frozen=True)
+class NamedPlace:
+    name: str  # the grid, community or street the text names
+    lat: float  # a point inside it
+    lng: float
+
+
+# "东市场社区第3网格", also written "东市场社区3网格" or "东市场第3网格".
+_GRID_IN_WORDS = re.compile(r"([\u4e00-\u9fff]+?)(?:社区)?第?(\d+)网格")
+
+
+def place_named_in(text: str) -> NamedPlace | None:
+    """The most precise area of the district an address names – a grid, else a community, else a
+    street – with a point inside it (we have no geocoder: an address is only as good as the area
+    names it contains). None when it names none."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    found = None
+    match = _GRID_IN_WORDS.search(text)
+    if match:
+        community = match.group(1).removesuffix("社区")
+        found = _named(Grid, [f"{community}社区第{int(match.group(2))}网格"], text=None)
+    for model in (Grid, Community, Street):
+        if found is not None:
+            break
+        found = _named(model, model.objects.values_list("name", flat=True), text=text)
+    if found is None:
+        return None
+    point = to_shape(found.boundary).representative_point()
+    return NamedPlace(name=found.name, lat=point.y, lng=point.x)
+
+
+def _named(model, names, *, text: str | None):
+    """The area whose name (or, for communities and streets, the name without 社区/街道) is in
+    ``text`` – the longest such name; with ``text=None``, the area with the first of ``names``."""
+    if text is None:
+        return model.objects.filter(name__in=list(names)).first()
+    candidates = []
+    for name in names:
+        short = name.removesuffix("社区").removesuffix("街道")
+        if name in text or (model is not Grid and len(short) >= 2 and short in text):
+            candidates.append(name)
+    if not candidates:
+        return None
+    return model.objects.filter(name=max(candidates, key=len)).first()

@@ -3,7 +3,8 @@ of an issue goes through the services (and their events), so the admin changes n
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, Issue, IssueEvent, IssuePhoto
+from . import services
+from .models import Category, CategoryAttribute, IntakeClient, Issue, IssueEvent, IssuePhoto
 
 
 class SubCategoryInline(admin.TabularInline):
@@ -13,6 +14,15 @@ class SubCategoryInline(admin.TabularInline):
     extra = 0
     verbose_name = _("sub-category")
     verbose_name_plural = _("sub-categories")
+
+
+class AttributeInline(admin.StackedInline):
+    """The extra questions a category asks (Open311 service attributes)."""
+
+    model = CategoryAttribute
+    fields = [("code", "datatype", "required", "variable", "order"), "description", "datatype_description", "values",
+              "urgent_keys"]
+    extra = 0
 
 
 @admin.register(Category)
@@ -25,7 +35,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
     def get_inlines(self, request, obj):
         # Only top categories hold sub-categories: the tree has two levels.
-        return [SubCategoryInline] if obj is None or obj.parent_id is None else []
+        return [SubCategoryInline, AttributeInline] if obj is None or obj.parent_id is None else [AttributeInline]
 
     def has_delete_permission(self, request, obj=None):
         return False  # issues keep their category; retire one by unticking "active"
@@ -57,7 +67,8 @@ class PhotoInline(ReadOnlyInline):
 @admin.register(Issue)
 class IssueAdmin(admin.ModelAdmin):
     list_display = ["number", "title", "status", "category", "street", "community", "grid", "owner_tier", "created_at"]
-    list_filter = ["status", "owner_tier", "channel", "priority", "street", ("category", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["status", "owner_tier", "channel", ("intake_client", admin.RelatedOnlyFieldListFilter), "priority",
+                   "street", ("category", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["category__parent", "street", "community", "grid"]
     search_fields = ["number", "title"]
     date_hierarchy = "created_at"
@@ -72,3 +83,30 @@ class IssueAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(IntakeClient)
+class IntakeClientAdmin(admin.ModelAdmin):
+    """Open311 clients and their API keys. A new client gets its service account from
+    ``services.intake_client_create``; a client is retired by unticking "active", never deleted."""
+
+    list_display = ["name", "code", "is_active", "rate_limit_per_minute", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "code"]
+    fields = ["name", "code", "api_key", "is_active", "rate_limit_per_minute", "account", "created_at"]
+    readonly_fields = ["account", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + (["code"] if obj is not None else [])
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        created = services.intake_client_create(
+            name=obj.name, code=obj.code, api_key=obj.api_key, rate_limit_per_minute=obj.rate_limit_per_minute,
+            is_active=obj.is_active,
+        )
+        obj.pk, obj.account, obj.created_at = created.pk, created.account, created.created_at
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # its whistles keep naming it

@@ -143,7 +143,8 @@ class OnBehalfForm(WhistleForm):
     """An operator or a patrolling officer files for a caller: the channel and the caller's contact too."""
 
     channel = forms.ChoiceField(label=_("Received by"),
-                                choices=[(value, label) for value, label in Channel.choices if value != Channel.WEB])
+                                choices=[(value, label) for value, label in Channel.choices
+                                         if value not in (Channel.WEB, Channel.OPEN311)])
     reporter_name = forms.CharField(label=_("Caller's name"), max_length=40, required=False)
     reporter_phone = forms.CharField(label=_("Caller's phone"), max_length=20, required=False,
                                      widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))

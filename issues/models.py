@@ -2,6 +2,8 @@
 
 Rows are written only through ``issues.services``; the lifecycle is ``issues.lifecycle``.
 """
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -47,6 +49,93 @@ class Channel(models.TextChoices):
     WECHAT = "wechat", _("WeChat")
     GRID_PATROL = "grid_patrol", _("Grid patrol")
     CITY_HOTLINE = "city_hotline", _("City hotline 12345")
+    OPEN311 = "open311", _("Open311 client")
+
+
+class AttributeType(models.TextChoices):
+    """The datatypes of Open311 GeoReport v2 service attributes."""
+
+    STRING = "string", _("Short text")
+    NUMBER = "number", _("Number")
+    DATETIME = "datetime", _("Date and time")
+    TEXT = "text", _("Long text")
+    SINGLEVALUELIST = "singlevaluelist", _("One choice from a list")
+    MULTIVALUELIST = "multivaluelist", _("Several choices from a list")
+
+
+class CategoryAttribute(models.Model):
+    """An extra question a category asks when a whistle is filed (Open311: a service attribute).
+
+    ``values`` are the choices of a list attribute, ``[{"key": "yes", "name": "是"}, …]``; answers
+    whose key is in ``urgent_keys`` make the whistle urgent (people stuck in a lift)."""
+
+    category = models.ForeignKey(Category, models.CASCADE, related_name="attributes", verbose_name=_("category"))
+    code = models.SlugField(_("code"), max_length=40)
+    datatype = models.CharField(_("datatype"), max_length=20, choices=AttributeType.choices,
+                                default=AttributeType.STRING)
+    required = models.BooleanField(_("required"), default=False)
+    variable = models.BooleanField(_("asks the resident"), default=True,
+                                   help_text=_("Untick for information that is shown but not asked."))
+    description = models.CharField(_("question"), max_length=200)
+    datatype_description = models.CharField(_("how to answer"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    values = models.JSONField(_("choices"), default=list, blank=True,
+                              help_text=_('For list datatypes: [{"key": "yes", "name": "是"}, …]'))
+    urgent_keys = models.JSONField(_("answers that make it urgent"), default=list, blank=True,
+                                   help_text=_('Keys of choices that make the whistle urgent, e.g. ["yes"].'))
+
+    class Meta:
+        ordering = ["category", "order", "code"]
+        verbose_name = _("category attribute")
+        verbose_name_plural = _("category attributes")
+        constraints = [models.UniqueConstraint(fields=["category", "code"], name="attribute_code_per_category")]
+
+    def __str__(self):
+        return f"{self.category.code}/{self.code}"
+
+    def clean(self):
+        listed = self.datatype in (AttributeType.SINGLEVALUELIST, AttributeType.MULTIVALUELIST)
+        values = self.values if isinstance(self.values, list) else None
+        if values is None or not all(isinstance(v, dict) and v.get("key") and "name" in v for v in values):
+            raise ValidationError({"values": _('Give the choices as [{"key": …, "name": …}, …].')})
+        if listed and not values:
+            raise ValidationError({"values": _("A list attribute needs choices.")})
+        if not listed and values:
+            raise ValidationError({"values": _("Only list attributes have choices.")})
+        keys = {v["key"] for v in values}
+        if not isinstance(self.urgent_keys, list) or not set(self.urgent_keys) <= keys:
+            raise ValidationError({"urgent_keys": _("Urgent answers must be keys of the choices.")})
+
+
+def new_api_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class IntakeClient(models.Model):
+    """A system that files whistles through Open311 – the city's 12345 hotline, a WeChat
+    mini-program, a civic app – with its own API key. Each is an intake channel of its own: its
+    whistles carry it (``Issue.intake_client``) and are counted apart.
+
+    Filing needs an account, so each client has a service account with the role "intake client",
+    which may file on callers' behalf and see nothing (created by ``services.intake_client_create``)."""
+
+    name = models.CharField(_("name"), max_length=80)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    api_key = models.CharField(_("API key"), max_length=80, unique=True, default=new_api_key)
+    is_active = models.BooleanField(_("active"), default=True)
+    rate_limit_per_minute = models.PositiveIntegerField(_("requests per minute"), default=60)
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="intake_client", verbose_name=_("service account")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("intake client (Open311)")
+        verbose_name_plural = _("intake clients (Open311)")
+
+    def __str__(self):
+        return self.name
 
 
 class Priority(models.TextChoices):
@@ -78,6 +167,15 @@ class Issue(models.Model):
     description = models.TextField(_("description"), max_length=2000)
     category = models.ForeignKey(Category, models.PROTECT, related_name="issues", verbose_name=_("category"))
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB)
+    intake_client = models.ForeignKey(
+        IntakeClient, models.PROTECT, null=True, blank=True, related_name="issues", verbose_name=_("intake client"),
+        help_text=_("The Open311 client that filed it, for whistles on the Open311 channel."),
+    )
+    # What an Open311 client is given to follow the whistle by; empty for other channels.
+    intake_token = models.UUIDField(_("intake token"), null=True, blank=True, unique=True, editable=False)
+    attributes = models.JSONField(_("answers to the category's questions"), default=dict, blank=True)
+    media_url = models.URLField(_("media URL"), max_length=500, blank=True,
+                                help_text=_("A photo's address given by an Open311 client; never fetched."))
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
 
     lat = models.FloatField(_("latitude"))
@@ -94,6 +192,9 @@ class Issue(models.Model):
     )
     reporter_name = models.CharField(_("reporter's name"), max_length=40, blank=True)
     reporter_phone = models.CharField(_("reporter's phone"), max_length=20, blank=True)
+    # Contact details an Open311 client passed along (email, device_id, account_id): personal data,
+    # kept for call-backs and shown in no answer.
+    reporter_contact = models.JSONField(_("reporter's other contacts"), default=dict, blank=True)
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="filed_issues", verbose_name=_("filed by"),
         help_text=_("The account that filed it: the resident, or the operator or officer on their behalf."),

@@ -16,9 +16,12 @@ from .lifecycle import Actor, Transition
 from .models import Issue, Tier
 
 DISTRICT_WIDE = frozenset({Role.COMMAND_CENTRE, Role.LEADER, Role.INSPECTOR, Role.ADMIN})
-STAFF_ROLES = frozenset(set(Role) - {Role.RESIDENT})
-# Who may file on a caller's behalf (hotline operator, patrolling officer) and pick the channel.
-INTAKE_ROLES = frozenset({Role.GRID_OFFICER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.COMMAND_CENTRE})
+# An intake client's service account is no staff member: it files and sees nothing (its clients follow
+# their whistles through Open311's public answers).
+STAFF_ROLES = frozenset(set(Role) - {Role.RESIDENT, Role.INTAKE_CLIENT})
+# Who may file on a caller's behalf (hotline operator, patrolling officer, an Open311 client's account).
+INTAKE_ROLES = frozenset({Role.GRID_OFFICER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.COMMAND_CENTRE,
+                          Role.INTAKE_CLIENT})
 
 
 def is_staff_member(user) -> bool:

@@ -5,7 +5,8 @@ event and tells the rest of the system on commit.
 Errors a caller must turn into answers: ``InvalidInput`` (400), ``PermissionRefused`` (403),
 ``Conflict`` (409: the state or the version moved on). Anything else is a fault.
 """
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,12 +20,14 @@ from django.utils.translation import gettext as _
 from grids.locate import OutsideDistrict, grid_locate
 from grids.models import Department, Grid, Role, User
 
+from . import attributes as category_attributes
 from . import deadlines, rules, signals
 from .lifecycle import OPEN_STATUSES, Action, Status, TransitionNotAllowed, transition_for
 from .models import (
     Category,
     Channel,
     DailySequence,
+    IntakeClient,
     Issue,
     IssueEvent,
     IssuePhoto,
@@ -82,11 +85,19 @@ def issue_submit(
     reporter_phone: str = "",
     photos: Sequence[PreparedPhoto] = (),
     idempotency_key: str | None = None,
+    intake_client: IntakeClient | None = None,
+    attributes: Mapping[str, object] | None = None,
+    reporter_contact: Mapping[str, str] | None = None,
+    media_url: str = "",
 ) -> Submission:
     """File a whistle. A resident files for themselves on the web; intake staff (hotline operators,
-    patrolling officers) file on a caller's behalf with the channel they took it on. The issue is
-    located to its grid, numbered, put to the community tier and recorded as submitted.
-    A repeated ``idempotency_key`` from the same account returns the issue filed the first time."""
+    patrolling officers) file on a caller's behalf with the channel they took it on; an Open311
+    client files on the ``open311`` channel through its service account, naming itself as
+    ``intake_client`` (required on that channel and only there) and gets an ``intake_token``.
+    The issue is located to its grid, numbered, put to the community tier and recorded as submitted.
+    ``attributes``, when given, are the answers to the category's questions, checked by
+    ``issues.attributes`` (an urgent answer makes the whistle urgent). A repeated
+    ``idempotency_key`` from the same account returns the issue filed the first time."""
     if idempotency_key:
         earlier = _filed_with_key(filed_by, idempotency_key)
         if earlier is not None:
@@ -98,6 +109,14 @@ def issue_submit(
         raise InvalidInput(_("Residents file on the web channel."), field="channel")
     if channel not in Channel.values:
         raise InvalidInput(_("Unknown channel: %(channel)s.") % {"channel": channel}, field="channel")
+    if (channel == Channel.OPEN311) != (intake_client is not None):
+        raise InvalidInput(_("Whistles on the Open311 channel, and only they, name their intake client."),
+                           field="channel")
+    if (filed_by.role == Role.INTAKE_CLIENT) != (channel == Channel.OPEN311) or (
+            intake_client is not None and intake_client.account_id != filed_by.pk):
+        raise PermissionRefused(_("Only an intake client's own service account files on the Open311 channel."))
+    if intake_client is not None and not intake_client.is_active:
+        raise PermissionRefused(_("This intake client is switched off."))
     if priority not in Priority.values:
         raise InvalidInput(_("Unknown priority: %(priority)s.") % {"priority": priority}, field="priority")
     if not category.is_active:
@@ -106,6 +125,15 @@ def issue_submit(
         raise InvalidInput(_("A caller's phone number is needed to call them back."), field="reporter_phone")
     if len(photos) > settings.ISSUE_MAX_PHOTOS:
         raise InvalidInput(_("At most %(count)s photos.") % {"count": settings.ISSUE_MAX_PHOTOS}, field="photos")
+    answers = {}
+    if attributes is not None:
+        questions = list(category.attributes.all())
+        try:
+            answers = category_attributes.attributes_clean(questions, attributes)
+        except category_attributes.AnswerError as wrong:
+            raise InvalidInput(str(wrong), field=f"attribute[{wrong.code}]") from None
+        if category_attributes.urgent(questions, answers):
+            priority = Priority.URGENT
     try:
         place = grid_locate(lat=lat, lng=lng)
     except OutsideDistrict as outside:
@@ -131,7 +159,12 @@ def issue_submit(
         reporter=None if on_behalf else filed_by,
         reporter_name=reporter_name.strip(),
         reporter_phone=reporter_phone.strip(),
+        reporter_contact={key: value for key, value in (reporter_contact or {}).items() if value},
         filed_by=filed_by,
+        intake_client=intake_client,
+        intake_token=uuid.uuid4() if intake_client is not None else None,
+        attributes=answers,
+        media_url=media_url.strip(),
         created_at=now,
         idempotency_key=idempotency_key or None,
     )
@@ -147,11 +180,32 @@ def issue_submit(
             return Submission(earlier, created=False)
     else:
         issue.save()
-    event = _record(issue, Action.SUBMIT, filed_by, from_status="", to_status=Status.SUBMITTED,
-                    data={"channel": channel, "grid": place.grid_code})
+    data = {"channel": channel, "grid": place.grid_code}
+    if intake_client is not None:
+        data["intake_client"] = intake_client.code
+    event = _record(issue, Action.SUBMIT, filed_by, from_status="", to_status=Status.SUBMITTED, data=data)
     _save_photos(issue, photos, kind=PhotoKind.REPORT, event=event, by=filed_by)
     transaction.on_commit(lambda: signals.issue_submitted.send(sender=Issue, issue_id=issue.pk))
     return Submission(issue, created=True)
+
+
+# Intake clients -----------------------------------------------------------------------------------
+
+@transaction.atomic
+def intake_client_create(
+    *, name: str, code: str, api_key: str | None = None, rate_limit_per_minute: int = 60, is_active: bool = True,
+) -> IntakeClient:
+    """Register an Open311 client with its service account (username ``open311-<code>``, role
+    "intake client", no password: it never signs in). The key is generated unless given."""
+    account = User(username=f"open311-{code}"[:150], role=Role.INTAKE_CLIENT, full_name=name[:64])
+    account.set_unusable_password()
+    account.save()
+    client = IntakeClient(name=name, code=code, account=account, rate_limit_per_minute=rate_limit_per_minute,
+                          is_active=is_active)
+    if api_key:
+        client.api_key = api_key
+    client.save()
+    return client
 
 
 def _filed_with_key(filed_by: User, key: str) -> Issue | None:

@@ -4,7 +4,7 @@ place, so a second run changes nothing and adds nothing.
 """
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy
 from django.contrib.auth.hashers import make_password
@@ -30,6 +30,12 @@ DEMO_ACCOUNTS = [
 ]
 
 
+# Higher apps add their demo data here from their AppConfig.ready() (grids imports none of them):
+# each is called as ``extension(options, progress)`` inside the seed's transaction and returns the
+# lines to print with the demo accounts (a demo API key, say).
+DEMO_EXTENSIONS: list[Callable[[dict, Callable[[str], None]], list[str]]] = []
+
+
 @dataclass
 class SeedSummary:
     streets: int
@@ -38,10 +44,14 @@ class SeedSummary:
     departments: int
     staff: int
     demo_accounts: list[tuple[str, str, str]]  # username, role label, area name
+    extra_lines: list[str] = field(default_factory=list)  # what DEMO_EXTENSIONS want printed
 
 
-def demo_district_seed(*, password: str, progress: Callable[[str], None] = lambda message: None) -> SeedSummary:
-    """Create or update the demo district; every demo account gets ``password``."""
+def demo_district_seed(
+    *, password: str, options: dict | None = None, progress: Callable[[str], None] = lambda message: None
+) -> SeedSummary:
+    """Create or update the demo district; every demo account gets ``password``. ``options`` (the
+    command's) are handed to every registered extension (``DEMO_EXTENSIONS``)."""
     started = time.perf_counter()
 
     def step(message):
@@ -126,12 +136,16 @@ def demo_district_seed(*, password: str, progress: Callable[[str], None] = lambd
         _upsert(User, accounts, ["password", "role", "full_name", "is_staff", "is_superuser", "district", "street",
                                  "community", "grid", "department", "grid_duty"], key="username")
         step(f"{len(accounts)} demo accounts")
+        extra_lines = []
+        for extension in DEMO_EXTENSIONS:
+            extra_lines += extension(options or {}, step)
 
     return SeedSummary(
         streets=len(street_ids), communities=len(community_ids), grids=len(grid_ids), departments=len(departments),
         staff=len(staff), demo_accounts=[
             (user.username, user.get_role_display(), str(user.area) if user.area else "—") for user in accounts
         ],
+        extra_lines=extra_lines,
     )
 
 

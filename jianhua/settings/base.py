@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "grids",
     "issues",
     "dispatch",
+    "open311",
 ]
 
 MIDDLEWARE = [
@@ -206,3 +207,10 @@ ISSUE_NEARBY_METRES = 100
 ISSUE_NUMBER_PREFIX = "JH"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # form fields; files stream to disk past this
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Open311 GeoReport v2 (/open311/v2/): the jurisdiction clients may name, who integrators write to,
+# and how many requests one GET answers at most.
+OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", default="jianhua.qiqihar.gov.cn")
+OPEN311_CONTACT = env("OPEN311_CONTACT", default="建华区指挥中心 Jianhua District command centre, 0452-12345")
+OPEN311_MAX_REQUESTS = 1000
+OPEN311_DEFAULT_DAYS = 90
