@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from grids.models import Role
+from grids.views import base_map_config
 
 from . import forms, rules, selectors, services
 from .lifecycle import Action, Status
@@ -103,12 +104,7 @@ def _filing_page(request, form_class, *, on_behalf):
 def _filing_map_config(request):
     """What static/issues/whistle.js needs: the map, the URLs it calls and its words."""
     return {
-        "center": settings.LEAFLET_CONFIG["DEFAULT_CENTER"],
-        "zoom": settings.LEAFLET_CONFIG["DEFAULT_ZOOM"],
-        "tileUrl": settings.MAP_TILE_URL,
-        "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
-        "geojsonUrl": reverse("grid-geojson"),
-        "locateUrl": reverse("grid-locate"),
+        **base_map_config(),
         "nearbyUrl": reverse("issues:whistle-nearby"),
         # The JS puts the tracking number in place of the placeholder.
         "supportUrl": reverse("issues:issue-act", args=["NUMBER", Action.SUPPORT]),
