@@ -252,7 +252,7 @@ def issue_accept(*, issue: Issue, actor: User, note: str = "", expected_version:
     issue, transition = _begin(issue, Action.ACCEPT, actor, expected_version)
     now = timezone.now()
     issue.accepted_at = now
-    issue.resolution_due = deadlines.resolution_due(priority=issue.priority, start=now)
+    issue.resolution_due = deadlines.resolution_due(issue=issue, start=now)
     return _finish(issue, transition, actor, note=note)
 
 
@@ -317,7 +317,7 @@ def issue_dispatch(
     issue.handler = handler
     issue.handler_department = department
     issue.dispatched_at = now
-    issue.response_due = deadlines.response_due(priority=issue.priority, start=now)
+    issue.response_due = deadlines.response_due(issue=issue, start=now)
     data = {"handler": handler.username if handler else None, "department": department.code if department else None}
     return _finish(issue, transition, actor, note=note, data=data)
 
@@ -365,7 +365,7 @@ def issue_return(*, issue: Issue, actor: User, note: str, expected_version: int 
     issue, transition = _begin(issue, Action.RETURN, actor, expected_version)
     now = timezone.now()
     issue.dispatched_at = now
-    issue.response_due = deadlines.response_due(priority=issue.priority, start=now)
+    issue.response_due = deadlines.response_due(issue=issue, start=now)
     issue.responded_at = issue.resolved_at = None
     return _finish(issue, transition, actor, note=note)
 
@@ -391,7 +391,7 @@ def _reopen(issue: Issue) -> Issue:
     now = timezone.now()
     issue.reopen_count += 1
     issue.dispatched_at = now
-    issue.response_due = deadlines.response_due(priority=issue.priority, start=now)
+    issue.response_due = deadlines.response_due(issue=issue, start=now)
     issue.responded_at = issue.resolved_at = issue.closed_at = None
     return _finish(issue, transition, None, note=_("Reopened: the resident is not satisfied."),
                    data={"reopen_count": issue.reopen_count})

@@ -198,7 +198,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
-# Issues (the whistle). Deadlines are a first cut until the dispatch matrix replaces them.
+# Issues (the whistle). Deadlines come from the dispatch app's rules (admin: Deadline rules); these
+# numbers are the last resort when no rule matches: minutes of wall-clock time to report for duty, and
+# days to resolve – working days under dispatch, calendar days if dispatch is not installed.
 ISSUE_RESPONSE_MINUTES = {"normal": env.int("ISSUE_RESPONSE_MINUTES", default=120), "urgent": 30}
 ISSUE_RESOLUTION_DAYS = {"normal": env.int("ISSUE_RESOLUTION_DAYS", default=7), "urgent": 1}
 ISSUE_MAX_PHOTOS = 6

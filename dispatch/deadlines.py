@@ -1,0 +1,49 @@
+"""The deadline provider ``issues.deadlines`` delegates to once dispatch is installed (registered in
+``DispatchConfig.ready``): the most specific active ``DeadlineRule`` for the issue's owning tier,
+priority and category, on the working-day calendar.
+
+Precedence: a rule for the issue's own category, then one for its top category, then the tier ×
+priority default (no category). With no active rule at all, the settings ``ISSUE_RESPONSE_MINUTES``
+and ``ISSUE_RESOLUTION_DAYS`` (counted as working days here) answer, so no issue is without deadlines.
+"""
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+
+from .calendar import add_working_days
+from .models import DeadlineRule
+
+
+def rule_for(issue) -> DeadlineRule | None:
+    """The most specific active rule for ``issue`` (one query), or None."""
+    category_ids = [issue.category_id]
+    parent_id = issue.category.parent_id if issue.category_id else None
+    if parent_id:
+        category_ids.append(parent_id)
+    rules = DeadlineRule.objects.filter(
+        Q(category_id__in=category_ids) | Q(category__isnull=True),
+        active=True, tier=issue.owner_tier, priority=issue.priority,
+    )
+    rank = {category_id: position for position, category_id in enumerate([*category_ids, None])}
+    return min(rules, key=lambda rule: rank[rule.category_id], default=None)
+
+
+def response_due(*, issue, start: datetime) -> datetime:
+    """Wall-clock minutes: 30 minutes is 30 minutes on a Sunday too (departments are on duty)."""
+    rule = rule_for(issue)
+    if rule is not None:
+        minutes = rule.response_minutes
+    else:
+        minutes = settings.ISSUE_RESPONSE_MINUTES.get(issue.priority, settings.ISSUE_RESPONSE_MINUTES["normal"])
+    return start + timedelta(minutes=minutes)
+
+
+def resolution_due(*, issue, start: datetime) -> datetime:
+    """Working days on the mainland China calendar (``dispatch.calendar.add_working_days``)."""
+    rule = rule_for(issue)
+    if rule is not None:
+        days = rule.resolution_working_days
+    else:
+        days = settings.ISSUE_RESOLUTION_DAYS.get(issue.priority, settings.ISSUE_RESOLUTION_DAYS["normal"])
+    return add_working_days(start, days)
