@@ -20,6 +20,19 @@ class AnswerError(ValueError):
         self.code = code
 
 
+def answers_for_display(attributes: Iterable[CategoryAttribute], answers: Mapping[str, object]) -> list[tuple[str, str]]:
+    """(question, answer) pairs in the category's order, with choice keys shown by their names."""
+    shown = []
+    for attribute in attributes:
+        if attribute.code not in answers:
+            continue
+        names = {str(value.get("key")): str(value.get("name")) for value in attribute.values or []}
+        answer = answers[attribute.code]
+        keys = answer if isinstance(answer, list) else [answer]
+        shown.append((attribute.description, "、".join(names.get(str(key), str(key)) for key in keys)))
+    return shown
+
+
 def attributes_clean(attributes: Iterable[CategoryAttribute], answers: Mapping[str, object]) -> dict:
     """The answers, keyed by attribute code: strings, numbers (int or float), ISO datetimes as given,
     a key for a single choice and a list of keys for several. Raises ``AnswerError``."""

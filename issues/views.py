@@ -28,6 +28,7 @@ from grids.models import Role
 from grids.views import base_map_config
 
 from . import forms, rules, selectors, services
+from .attributes import answers_for_display
 from .lifecycle import Action, Status
 from .models import Channel, PhotoKind, Rating, RejectReason
 
@@ -321,10 +322,13 @@ def _issue_page(request, issue, *, bound=None, kept=None, status=200):
                                   action in SECONDARY_ACTIONS))
     photos = list(issue.photos.all())
     reporter = rules.visible_reporter(user, issue)
+    # The category's questions are read only when the whistle answered some (most do not).
+    answers = answers_for_display(issue.category.attributes.all(), issue.attributes) if issue.attributes else []
     return render(request, "issues/issue_detail.html", {
         "issue": issue,
         "reporter": reporter,
         "report_photos": [photo for photo in photos if photo.kind == PhotoKind.REPORT],
+        "answers": answers,
         "timeline": _timeline(issue, photos, user=user, reporter_name=reporter["name"]),
         "deadlines": _deadlines(issue),
         "panels": panels,

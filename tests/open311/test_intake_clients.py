@@ -79,3 +79,15 @@ def test_answers_are_checked_by_datatype(service_attributes):
         assert error.value.code == "indoor-temperature"
     snow = list(service_attributes.filter(category__code="snow"))
     assert attributes_clean(snow, {"location-type": "sidewalk"}) == {"location-type": "sidewalk"}
+
+
+def test_the_issue_page_shows_the_client_and_the_answers(open311, whistle, hotline, service_attributes, signed_in,
+                                                         community_staff):
+    response = open311.post(whistle(service_code="elevator", **{"attribute[people-trapped]": "yes",
+                                                               "attribute[building-unit]": "3号楼2单元"}))
+    assert response.status_code == 201, response.content
+    number = response.json()[0]["service_request_id"]
+    page = signed_in(community_staff).get(f"/issues/{number}/").content.decode()
+    assert hotline.name in page
+    assert "是否有人被困在电梯内？" in page and ">是<" in page  # the choice by its name, not its key
+    assert "3号楼2单元" in page
