@@ -1,11 +1,14 @@
-"""Dispatch's rules: the deadline matrix (tier × priority × optional category) and the district's
-corrections to the working-day calendar."""
+"""Dispatch's rules: routing (which tier accepts a new issue, who handles it by default), the
+deadline matrix (tier × priority × optional category) and the district's corrections to the
+working-day calendar."""
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from issues.models import Category, Priority, Tier
+from grids.models import Community, Department, Street
+from issues.models import Category, DefaultHandler, Priority, Tier
 
 
 class CalendarDay(models.Model):
@@ -69,3 +72,60 @@ class DeadlineRule(models.Model):
     def __str__(self):
         category = self.category.name if self.category_id else _("any category")
         return f"{self.get_tier_display()} × {self.get_priority_display()} × {category}"
+
+
+class RoutingRule(models.Model):
+    """For a new issue of a category (optionally in an area, optionally of a priority): the tier that
+    accepts it and whom that tier dispatches it to by default. ``dispatch.routing`` picks the most
+    specific active rule; the district-wide default (any category, anywhere) catches the rest."""
+
+    name = models.CharField(_("name"), max_length=80)
+    category = models.ForeignKey(
+        Category, models.CASCADE, null=True, blank=True, related_name="routing_rules", verbose_name=_("category"),
+        help_text=_("Empty: any category. A rule for a top category also covers its sub-categories."),
+    )
+    street = models.ForeignKey(
+        Street, models.CASCADE, null=True, blank=True, related_name="routing_rules", verbose_name=_("street"),
+        help_text=_("Empty: anywhere in the district."),
+    )
+    community = models.ForeignKey(
+        Community, models.CASCADE, null=True, blank=True, related_name="routing_rules", verbose_name=_("community"),
+        help_text=_("Empty: the whole street (or district). A community is more specific than its street."),
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, blank=True,
+                                help_text=_("Empty: any priority."))
+    owner_tier = models.CharField(_("accepting tier"), max_length=20, choices=Tier.choices, default=Tier.COMMUNITY)
+    default_handler = models.CharField(_("default handler"), max_length=20, choices=DefaultHandler.choices,
+                                       default=DefaultHandler.GRID_OFFICER)
+    department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="routing_rules",
+        verbose_name=_("department"), help_text=_("Required when the default handler is a department."),
+    )
+    order = models.IntegerField(_("order"), default=100, help_text=_(
+        "Lower first: decides between equally specific rules."))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.default_handler == DefaultHandler.DEPARTMENT:
+            if self.department_id is None:
+                errors["department"] = _("Name the department that handles these issues.")
+            if self.owner_tier != Tier.DISTRICT:
+                errors["owner_tier"] = _("Only the district command centre dispatches to departments.")
+        elif self.department_id is not None:
+            errors["department"] = _("A department is named only when the default handler is a department.")
+        if self.default_handler == DefaultHandler.STREET and self.owner_tier == Tier.COMMUNITY:
+            errors["default_handler"] = _("The community tier cannot dispatch to street staff.")
+        if self.community_id is not None and self.street_id is not None \
+                and self.community.street_id != self.street_id:
+            errors["community"] = _("This community is not in the chosen street.")
+        if errors:
+            raise ValidationError(errors)

@@ -149,6 +149,14 @@ class Tier(models.TextChoices):
     DISTRICT = "district", _("District command centre")
 
 
+class DefaultHandler(models.TextChoices):
+    """Whom routing suggests the owning tier dispatches a new issue to (``issues.routing``)."""
+    GRID_OFFICER = "grid_officer", _("The grid's officer")
+    COMMUNITY = "community", _("Community staff")
+    STREET = "street", _("Street staff")
+    DEPARTMENT = "department", _("A district department")
+
+
 class Rating(models.TextChoices):
     SATISFIED = "satisfied", _("Satisfied")
     BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
@@ -209,6 +217,14 @@ class Issue(models.Model):
     handler_department = models.ForeignKey(
         Department, models.PROTECT, null=True, blank=True, related_name="handled_issues",
         verbose_name=_("handling department"),
+    )
+    default_handler = models.CharField(
+        _("default handler"), max_length=20, choices=DefaultHandler.choices, blank=True,
+        help_text=_("Whom routing suggested dispatching it to when it was filed."),
+    )
+    default_department = models.ForeignKey(
+        Department, models.PROTECT, null=True, blank=True, related_name="routed_issues",
+        verbose_name=_("default department"),
     )
     response_due = models.DateTimeField(_("response deadline"), null=True, blank=True)
     resolution_due = models.DateTimeField(_("resolution deadline"), null=True, blank=True)

@@ -21,7 +21,7 @@ from grids.locate import OutsideDistrict, grid_locate
 from grids.models import Department, Grid, Role, User
 
 from . import attributes as category_attributes
-from . import deadlines, rules, signals
+from . import deadlines, routing, rules, signals
 from .lifecycle import OPEN_STATUSES, Action, Status, TransitionNotAllowed, transition_for
 from .models import (
     Category,
@@ -94,7 +94,8 @@ def issue_submit(
     patrolling officers) file on a caller's behalf with the channel they took it on; an Open311
     client files on the ``open311`` channel through its service account, naming itself as
     ``intake_client`` (required on that channel and only there) and gets an ``intake_token``.
-    The issue is located to its grid, numbered, put to the community tier and recorded as submitted.
+    The issue is located to its grid, numbered, put to the tier ``issues.routing`` names and recorded as
+    submitted.
     ``attributes``, when given, are the answers to the category's questions, checked by
     ``issues.attributes`` (an urgent answer makes the whistle urgent). A repeated
     ``idempotency_key`` from the same account returns the issue filed the first time."""
@@ -168,6 +169,10 @@ def issue_submit(
         created_at=now,
         idempotency_key=idempotency_key or None,
     )
+    route = routing.route(issue=issue)
+    issue.owner_tier = route.owner_tier
+    issue.default_handler = route.default_handler
+    issue.default_department_id = route.default_department_id
     if idempotency_key:
         try:
             with transaction.atomic():  # a savepoint, so that a lost race can still answer
@@ -180,7 +185,8 @@ def issue_submit(
             return Submission(earlier, created=False)
     else:
         issue.save()
-    data = {"channel": channel, "grid": place.grid_code}
+    data = {"channel": channel, "grid": place.grid_code, "owner_tier": str(route.owner_tier),
+            "default_handler": str(route.default_handler), "rule": route.rule_id}
     if intake_client is not None:
         data["intake_client"] = intake_client.code
     event = _record(issue, Action.SUBMIT, filed_by, from_status="", to_status=Status.SUBMITTED, data=data)

@@ -31,3 +31,13 @@ def deadline_rules(categories):  # noqa: F811
 @pytest.fixture
 def heating(categories):  # noqa: F811
     return categories.get(code="heating")
+
+
+@pytest.fixture
+def routing_rules(categories):  # noqa: F811
+    """The seeded routing rules (a flushing test may have emptied them)."""
+    from dispatch.models import RoutingRule
+
+    if not RoutingRule.objects.filter(category=None, street=None, community=None).exists():
+        importlib.import_module("dispatch.migrations.0004_seed_routing_rules").seed(apps, None)
+    return RoutingRule.objects
