@@ -274,12 +274,28 @@ class Issue(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    # When each deadline's clock runs – the one definition of "overdue" (selectors.overdue_q is its
+    # SQL twin for filtering lists).
+    @property
+    def response_clock_running(self) -> bool:
+        """The handler has been dispatched and has not reported for duty yet."""
+        return self.status == Status.DISPATCHED and self.response_due is not None
+
+    @property
+    def resolution_clock_running(self) -> bool:
+        return self.is_open and self.resolution_due is not None
+
+    @property
+    def response_overdue(self) -> bool:
+        return self.response_clock_running and self.response_due < timezone.now()
+
+    @property
+    def resolution_overdue(self) -> bool:
+        return self.resolution_clock_running and self.resolution_due < timezone.now()
+
     @property
     def is_overdue(self) -> bool:
-        now = timezone.now()
-        if self.status == Status.DISPATCHED and self.response_due and self.response_due < now:
-            return True
-        return bool(self.is_open and self.resolution_due and self.resolution_due < now)
+        return self.response_overdue or self.resolution_overdue
 
 
 class DailySequence(models.Model):

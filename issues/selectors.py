@@ -51,6 +51,7 @@ class IssueFilters:
 
 
 def overdue_q(now=None) -> Q:
+    """Issue.is_overdue as a filter: keep the two in step."""
     now = now or timezone.now()
     return Q(status=Status.DISPATCHED, response_due__lt=now) | Q(status__in=OPEN_STATUSES, resolution_due__lt=now)
 

@@ -29,7 +29,7 @@ from grids.views import base_map_config
 
 from . import forms, rules, selectors, services
 from .attributes import answers_for_display
-from .lifecycle import Action, Status
+from .lifecycle import Action
 from .models import Channel, PhotoKind, Rating, RejectReason
 
 MY_WHISTLES_PER_PAGE = 20
@@ -350,16 +350,13 @@ def _typed(posted) -> dict:
 
 
 def _deadlines(issue):
-    now = timezone.now()
     deadlines = []
     if issue.response_due:
-        running = issue.status == Status.DISPATCHED
-        deadlines.append(Deadline(_("Report for duty by"), issue.response_due, running,
-                                  running and issue.response_due < now))
+        deadlines.append(Deadline(_("Report for duty by"), issue.response_due, issue.response_clock_running,
+                                  issue.response_overdue))
     if issue.resolution_due:
-        running = issue.is_open
-        deadlines.append(Deadline(_("Resolve by"), issue.resolution_due, running,
-                                  running and issue.resolution_due < now))
+        deadlines.append(Deadline(_("Resolve by"), issue.resolution_due, issue.resolution_clock_running,
+                                  issue.resolution_overdue))
     return deadlines
 
 
