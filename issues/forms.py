@@ -13,11 +13,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import Department
+from grids.models import Department, Role
 
 from . import rules, selectors
 from .lifecycle import Status
-from .models import Category, Channel, Rating, RejectReason
+from .models import Category, Channel, DefaultHandler, Rating, RejectReason
 from .photos import PhotoError, photo_prepare
 from .selectors import IssueFilters
 
@@ -222,19 +222,63 @@ class HandlerChoiceField(forms.ModelChoiceField):
 
 class DispatchForm(NoteForm):
     handler = HandlerChoiceField(label=_("Handler"), queryset=None, required=False, empty_label=_("Choose a person"))
-    department = forms.ModelChoiceField(label=_("Or a department"), queryset=Department.objects.all(), required=False,
-                                        empty_label=_("Choose a department"))
-    field_order = ["handler", "department", "note"]
+    department = forms.ModelChoiceField(label=_("Or a lead department"), queryset=Department.objects.all(),
+                                        required=False, empty_label=_("Choose a department"))
+    assisting = forms.ModelMultipleChoiceField(
+        label=_("Assisting departments (optional)"), queryset=Department.objects.all(), required=False,
+        widget=forms.CheckboxSelectMultiple)
+    field_order = ["handler", "department", "assisting", "note"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["handler"].queryset = selectors.handler_candidates(self.issue)
         if not rules.may_dispatch_to_department(self.issue):
             del self.fields["department"]
+            del self.fields["assisting"]
+        if not self.is_bound:
+            self._preselect_route()
+
+    def _preselect_route(self):
+        """Routing named a default handler: preselect exactly one – its department at the district, or
+        the grid's officer below it (the district chooses between people and departments itself)."""
+        issue = self.issue
+        if issue.default_department_id and "department" in self.fields:
+            self.initial.setdefault("department", issue.default_department_id)
+        elif issue.default_handler == DefaultHandler.GRID_OFFICER and "department" not in self.fields:
+            officer = next((user for user in self.fields["handler"].queryset
+                            if user.role == Role.GRID_OFFICER and user.grid_id == issue.grid_id), None)
+            if officer is not None:
+                self.initial.setdefault("handler", officer.pk)
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
-        return {**super().service_kwargs(), "handler": data["handler"], "department": data.get("department")}
+        return {**super().service_kwargs(), "handler": data["handler"], "department": data.get("department"),
+                "assisting": list(data.get("assisting") or [])}
+
+
+class EscalateForm(ActionForm):
+    reason = forms.CharField(label=_("Why the tier above is needed"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def service_kwargs(self) -> dict:
+        return {**super().service_kwargs(), "reason": self.cleaned_data["reason"]}
+
+
+class SendBackForm(EscalateForm):
+    reason = forms.CharField(label=_("Why it goes back down"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    unjustified = forms.BooleanField(label=_("The whistle was unjustified (乱吹哨): record it on the accountability list"),
+                                     required=False, initial=True)
+
+    def service_kwargs(self) -> dict:
+        return {**super().service_kwargs(), "unjustified": self.cleaned_data["unjustified"]}
+
+
+class AssistReportForm(ActionForm):
+    report = forms.CharField(label=_("What your department has done"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    def service_kwargs(self) -> dict:
+        return {**super().service_kwargs(), "report": self.cleaned_data["report"]}
 
 
 class ResolveForm(ActionForm):

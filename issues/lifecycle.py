@@ -41,6 +41,13 @@ class Action(models.TextChoices):
     RATE = "rate", gettext_lazy("Rate")
     REOPEN = "reopen", gettext_lazy("Reopen")
     SUPPORT = "support", gettext_lazy("Me too")
+    ESCALATE = "escalate", gettext_lazy("Whistle upward")  # 吹哨: the owner hands it to the tier above
+    AUTO_ESCALATE = "auto_escalate", gettext_lazy("Escalated automatically")  # 接哨不报到: nobody reported in time
+    SEND_BACK = "send_back", gettext_lazy("Send back down")  # the upper tier returns it (乱吹哨 when unjustified)
+    ASSIST_RESPOND = "assist_respond", gettext_lazy("Assisting department reports for duty")
+    ASSIST_REPORT = "assist_report", gettext_lazy("Assisting department reports its part")
+    OVERDUE = "overdue", gettext_lazy("Deadline passed")  # marked by the timers: 接哨不报到 or 慢作为
+    SUPERVISE = "supervise", gettext_lazy("Supervision")  # 督办: put on the supervision list, instructions
 
 
 class Actor(models.TextChoices):
@@ -49,6 +56,7 @@ class Actor(models.TextChoices):
     REPORTER = "reporter", gettext_lazy("the resident who filed it")
     OWNER = "owner", gettext_lazy("the owning tier")
     HANDLER = "handler", gettext_lazy("the handler")
+    ASSISTANT = "assistant", gettext_lazy("an assisting department")
     SYSTEM = "system", gettext_lazy("the system")
     ANYONE = "anyone", gettext_lazy("any resident")
 
@@ -64,7 +72,8 @@ class Transition:
 TRANSITIONS = {
     t.action: t
     for t in [
-        Transition(Action.ACCEPT, frozenset({Status.SUBMITTED}), Status.ACCEPTED, Actor.OWNER),
+        # An escalated issue is accepted by the tier above, which puts it on its own problem list.
+        Transition(Action.ACCEPT, frozenset({Status.SUBMITTED, Status.ESCALATED}), Status.ACCEPTED, Actor.OWNER),
         Transition(Action.REJECT, frozenset({Status.SUBMITTED}), Status.REJECTED, Actor.OWNER),
         Transition(Action.WITHDRAW, frozenset({Status.SUBMITTED}), Status.WITHDRAWN, Actor.REPORTER),
         Transition(Action.DISPATCH, frozenset({Status.ACCEPTED}), Status.DISPATCHED, Actor.OWNER),
@@ -75,6 +84,19 @@ TRANSITIONS = {
         Transition(Action.RATE, frozenset({Status.CLOSED}), None, Actor.REPORTER),
         # Taken by the system when the resident rates 不满意: the same handler must come back.
         Transition(Action.REOPEN, frozenset({Status.CLOSED}), Status.DISPATCHED, Actor.SYSTEM),
+        # 吹哨: an owner that cannot solve it whistles to the tier above (community → street → district).
+        Transition(Action.ESCALATE, frozenset({Status.ACCEPTED, Status.DISPATCHED, Status.RESPONDED}), Status.ESCALATED,
+                   Actor.OWNER),
+        # The timers: nobody reported for duty (or the tier above did not take it) in time.
+        Transition(Action.AUTO_ESCALATE, frozenset({Status.DISPATCHED, Status.ESCALATED}), Status.ESCALATED,
+                   Actor.SYSTEM),
+        # The tier above judges the whistle unjustified, or solvable below: back onto the lower list.
+        Transition(Action.SEND_BACK, frozenset({Status.ESCALATED}), Status.ACCEPTED, Actor.OWNER),
+        Transition(Action.ASSIST_RESPOND, frozenset({Status.DISPATCHED, Status.RESPONDED}), None, Actor.ASSISTANT),
+        Transition(Action.ASSIST_REPORT, frozenset({Status.DISPATCHED, Status.RESPONDED}), None, Actor.ASSISTANT),
+        Transition(Action.OVERDUE, OPEN_STATUSES, None, Actor.SYSTEM),
+        # Recorded by dispatch.supervision, which decides who may supervise.
+        Transition(Action.SUPERVISE, OPEN_STATUSES, None, Actor.SYSTEM),
         Transition(Action.SUPPORT, frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.DISPATCHED, Status.RESPONDED,
                                               Status.ESCALATED}), None, Actor.ANYONE),
     ]

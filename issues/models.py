@@ -149,6 +149,10 @@ class Tier(models.TextChoices):
     DISTRICT = "district", _("District command centre")
 
 
+# 吹哨 goes one tier up at a time: community → street → district command centre.
+TIER_ABOVE = {Tier.COMMUNITY: Tier.STREET, Tier.STREET: Tier.DISTRICT}
+
+
 class DefaultHandler(models.TextChoices):
     """Whom routing suggests the owning tier dispatches a new issue to (``issues.routing``)."""
     GRID_OFFICER = "grid_officer", _("The grid's officer")
@@ -167,6 +171,10 @@ class RejectReason(models.TextChoices):
     DUPLICATE = "duplicate", _("Duplicate of another issue")
     OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
     INVALID = "invalid", _("Invalid")
+
+
+# The states in which someone must report for duty (or take the whistle) before response_due.
+RESPONSE_CLOCK_STATUSES = frozenset({Status.DISPATCHED, Status.ESCALATED})
 
 
 class Issue(models.Model):
@@ -229,6 +237,9 @@ class Issue(models.Model):
     response_due = models.DateTimeField(_("response deadline"), null=True, blank=True)
     resolution_due = models.DateTimeField(_("resolution deadline"), null=True, blank=True)
 
+    # 吹哨: the tier that whistled it up (the tier a send-back returns it to) and when.
+    escalated_from_tier = models.CharField(_("escalated from"), max_length=20, choices=Tier.choices, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     reject_reason = models.CharField(_("reason for rejection"), max_length=20, choices=RejectReason.choices, blank=True)
     merged_into = models.ForeignKey(
         "self", models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name=_("merged into")
@@ -278,8 +289,9 @@ class Issue(models.Model):
     # SQL twin for filtering lists).
     @property
     def response_clock_running(self) -> bool:
-        """The handler has been dispatched and has not reported for duty yet."""
-        return self.status == Status.DISPATCHED and self.response_due is not None
+        """The handler has been dispatched and has not reported for duty yet, or the tier above has
+        been whistled and has not taken the issue yet."""
+        return self.status in RESPONSE_CLOCK_STATUSES and self.response_due is not None
 
     @property
     def resolution_clock_running(self) -> bool:
@@ -388,3 +400,67 @@ class IssueSupporter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["issue", "user"], name="one_voice_per_resident")]
+
+
+class IssueAssist(models.Model):
+    """An assisting department the district dispatched alongside the lead (协办单位): it reports for duty
+    within its own response deadline and reports its part; the lead department resolves."""
+
+    issue = models.ForeignKey(Issue, models.PROTECT, related_name="assists", verbose_name=_("issue"))
+    department = models.ForeignKey(Department, models.PROTECT, related_name="assists", verbose_name=_("department"))
+    dispatched_at = models.DateTimeField(_("dispatched at"), default=timezone.now)
+    response_due = models.DateTimeField(_("response deadline"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("reported for duty at"), null=True, blank=True)
+    report = models.TextField(_("its part"), blank=True)
+    reported_at = models.DateTimeField(_("reported its part at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["dispatched_at", "id"]
+        verbose_name = _("assisting department")
+        verbose_name_plural = _("assisting departments")
+        constraints = [models.UniqueConstraint(fields=["issue", "department"], name="one_assist_per_department")]
+
+    def __str__(self):
+        return f"{self.issue_id} {self.department}"
+
+    @property
+    def response_overdue(self) -> bool:
+        return self.responded_at is None and self.response_due is not None and self.response_due < timezone.now()
+
+
+class EntryState(models.TextChoices):
+    OPEN = "open", _("Open")
+    ESCALATED = "escalated", _("Whistled up to the tier above")
+    CROSSED_OFF = "crossed_off", _("Crossed off")
+
+
+class ProblemListEntry(models.Model):
+    """A line on a tier's problem list (问题清单): the tier's unit accepted the issue. An issue escalated
+    from the community to the street stands once on each list; it is crossed off (销号) on the list of
+    the tier that closes it, and shows as whistled up on the lists below."""
+
+    issue = models.ForeignKey(Issue, models.PROTECT, related_name="list_entries", verbose_name=_("issue"))
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
+    # The unit whose list it is: a community, a street, or (both empty) the district command centre.
+    community = models.ForeignKey(Community, models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("community"))
+    street = models.ForeignKey(Street, models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("street"))
+    state = models.CharField(_("state"), max_length=20, choices=EntryState.choices, default=EntryState.OPEN)
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("accepted by"))
+    left_at = models.DateTimeField(_("crossed off or whistled up at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-accepted_at", "-id"]
+        verbose_name = _("problem list entry")
+        verbose_name_plural = _("problem list entries")
+        constraints = [models.UniqueConstraint(fields=["issue", "tier"], name="one_entry_per_tier")]
+        indexes = [
+            models.Index(fields=["tier", "community", "state", "-accepted_at"], name="problem_list_community"),
+            models.Index(fields=["tier", "street", "state", "-accepted_at"], name="problem_list_street"),
+        ]
+
+    def __str__(self):
+        return f"{self.issue_id} {self.tier} {self.state}"

@@ -63,6 +63,18 @@ def is_handler(user, issue: Issue) -> bool:
     )
 
 
+def assist_of(user, issue: Issue):
+    """The IssueAssist of this user's department on the issue, if the district dispatched it to assist
+    (协办); read from the prefetched assists when the caller loaded them."""
+    if user.role != Role.DEPARTMENT_STAFF or user.department_id is None:
+        return None
+    return next((assist for assist in issue.assists.all() if assist.department_id == user.department_id), None)
+
+
+def is_assistant(user, issue: Issue) -> bool:
+    return assist_of(user, issue) is not None
+
+
 def is_reporter(user, issue: Issue) -> bool:
     return issue.reporter_id is not None and issue.reporter_id == user.pk
 
@@ -70,7 +82,8 @@ def is_reporter(user, issue: Issue) -> bool:
 def can_view(user, issue: Issue) -> bool:
     if not user.is_authenticated:
         return False
-    return is_reporter(user, issue) or is_handler(user, issue) or (is_staff_member(user) and serves_place_of(user, issue))
+    return (is_reporter(user, issue) or is_handler(user, issue) or (is_staff_member(user) and serves_place_of(user, issue))
+            or is_assistant(user, issue))
 
 
 def sees_personal_data(user, issue: Issue) -> bool:
@@ -121,6 +134,8 @@ def may(user, issue: Issue, transition: Transition) -> bool:
         return is_handler(user, issue)
     if transition.actor == Actor.REPORTER:
         return is_reporter(user, issue)
+    if transition.actor == Actor.ASSISTANT:
+        return is_assistant(user, issue)
     if transition.actor == Actor.ANYONE:
         return user.role == Role.RESIDENT and not is_reporter(user, issue)
     return False  # SYSTEM: never a person

@@ -3,15 +3,15 @@ a page of issues is one query for the rows (plus one for the count), whatever th
 import math
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from grids.models import Role, User
 
 from . import rules
-from .lifecycle import OPEN_STATUSES, Actor, Status, Transition, actions_from
-from .models import Category, Issue, IssueEvent, IssuePhoto, Tier
+from .lifecycle import OPEN_STATUSES, Action, Actor, Status, Transition, actions_from
+from .models import RESPONSE_CLOCK_STATUSES, Category, Issue, IssueAssist, IssueEvent, IssuePhoto, Tier
 
 LIST_RELATED = ("category__parent", "grid", "community", "street", "handler", "handler_department")
 # Lists name the places; their boundaries (kilobytes each) stay in the database.
@@ -29,7 +29,8 @@ def issue_scope(user) -> QuerySet[Issue]:
     if role in rules.DISTRICT_WIDE:
         return issues
     if role == Role.DEPARTMENT_STAFF:
-        return issues.filter(handler_department_id=user.department_id)
+        assisting = IssueAssist.objects.filter(issue=OuterRef("pk"), department_id=user.department_id)
+        return issues.filter(Q(handler_department_id=user.department_id) | Exists(assisting))
     place = {
         Role.GRID_OFFICER: Q(grid_id=user.grid_id),
         Role.COMMUNITY_STAFF: Q(community_id=user.community_id),
@@ -53,7 +54,8 @@ class IssueFilters:
 def overdue_q(now=None) -> Q:
     """Issue.is_overdue as a filter: keep the two in step."""
     now = now or timezone.now()
-    return Q(status=Status.DISPATCHED, response_due__lt=now) | Q(status__in=OPEN_STATUSES, resolution_due__lt=now)
+    return Q(status__in=RESPONSE_CLOCK_STATUSES, response_due__lt=now) | Q(status__in=OPEN_STATUSES,
+                                                                           resolution_due__lt=now)
 
 
 def issue_list_for(user, *, filters: IssueFilters | None = None) -> QuerySet[Issue]:
@@ -79,7 +81,8 @@ def issue_detail_for(user, *, pk=None, number=None, timeline: bool = True) -> Is
     exist or is not the user's to see. Rarely set relations (handler, department, the issue it was
     merged into) load only when set: a wide join costs PostgreSQL more to plan than to run."""
     lookup = {"pk": pk} if pk is not None else {"number": number}
-    prefetch = [Prefetch("photos", queryset=IssuePhoto.objects.order_by("created_at", "id"))]
+    prefetch = [Prefetch("photos", queryset=IssuePhoto.objects.order_by("created_at", "id")),
+                Prefetch("assists", queryset=IssueAssist.objects.select_related("department"))]
     if timeline:
         prefetch.append(Prefetch("events", queryset=IssueEvent.objects.select_related("actor").order_by("at", "id")))
     try:
@@ -132,7 +135,20 @@ def _summary() -> QuerySet[Issue]:
 
 def available_actions(user, issue: Issue) -> list[Transition]:
     """Exactly the actions this user may take on the issue now, in lifecycle order."""
-    return [t for t in actions_from(issue.status) if t.actor != Actor.SYSTEM and rules.may(user, issue, t)]
+    return [t for t in actions_from(issue.status) if t.actor != Actor.SYSTEM and rules.may(user, issue, t)
+            and _step_due(user, issue, t)]
+
+
+def _step_due(user, issue: Issue, transition: Transition) -> bool:
+    """The services refuse what is not due yet or done already; the page does not offer it."""
+    if transition.action == Action.ESCALATE:
+        return issue.owner_tier != Tier.DISTRICT
+    if transition.actor == Actor.ASSISTANT:
+        assist = rules.assist_of(user, issue)
+        if transition.action == Action.ASSIST_RESPOND:
+            return assist is not None and assist.responded_at is None
+        return assist is not None and assist.responded_at is not None and assist.reported_at is None
+    return True
 
 
 def handler_candidates(issue: Issue) -> QuerySet[User]:

@@ -24,18 +24,23 @@ from . import attributes as category_attributes
 from . import deadlines, routing, rules, signals
 from .lifecycle import OPEN_STATUSES, Action, Status, TransitionNotAllowed, transition_for
 from .models import (
+    TIER_ABOVE,
     Category,
     Channel,
     DailySequence,
+    EntryState,
     IntakeClient,
     Issue,
+    IssueAssist,
     IssueEvent,
     IssuePhoto,
     IssueSupporter,
     PhotoKind,
     Priority,
+    ProblemListEntry,
     Rating,
     RejectReason,
+    Tier,
 )
 from .photos import PreparedPhoto
 
@@ -254,12 +259,16 @@ def _save_photos(issue: Issue, photos: Iterable[PreparedPhoto], *, kind: str, ev
 
 @transaction.atomic
 def issue_accept(*, issue: Issue, actor: User, note: str = "", expected_version: int | None = None) -> Issue:
-    """The owning tier takes the issue onto its problem list; the resolution clock starts."""
+    """The owning tier takes the issue onto its problem list and its resolution clock starts – a new
+    whistle, or one whistled up from the tier below (接哨), which starts the upper tier's own clock."""
     issue, transition = _begin(issue, Action.ACCEPT, actor, expected_version)
     now = timezone.now()
-    issue.accepted_at = now
+    issue.accepted_at = issue.accepted_at or now  # the first acceptance; each tier's is on its list entry
     issue.resolution_due = deadlines.resolution_due(issue=issue, start=now)
-    return _finish(issue, transition, actor, note=note)
+    issue.response_due = None
+    _list_enter(issue, actor, now)
+    return _finish(issue, transition, actor, note=note,
+                   data={"tier": issue.owner_tier, "resolution_due": _iso(issue.resolution_due)})
 
 
 @transaction.atomic
@@ -308,12 +317,18 @@ def issue_withdraw(*, issue: Issue, actor: User, note: str = "", expected_versio
 @transaction.atomic
 def issue_dispatch(
     *, issue: Issue, actor: User, handler: User | None = None, department: Department | None = None,
-    note: str = "", expected_version: int | None = None,
+    assisting: Sequence[Department] = (), note: str = "", expected_version: int | None = None,
 ) -> Issue:
     """The owning tier hands the issue to one handler – an officer or staff member serving its place,
-    or (from the district) a department – and the response clock starts."""
+    or (from the district) a lead department, optionally with assisting departments – and the
+    response clock of each starts: every one of them must report for duty (报到) in time."""
     if (handler is None) == (department is None):
         raise InvalidInput(_("Choose one handler: a person or a department."), field="handler")
+    assisting = list(dict.fromkeys(assisting))
+    if assisting and department is None:
+        raise InvalidInput(_("Assisting departments join a lead department."), field="assisting")
+    if department is not None and department in assisting:
+        raise InvalidInput(_("The lead department cannot also assist."), field="assisting")
     issue, transition = _begin(issue, Action.DISPATCH, actor, expected_version)
     if handler is not None and not rules.may_handle(handler, issue):
         raise InvalidInput(_("%(name)s cannot handle issues in this place.") % {"name": handler}, field="handler")
@@ -324,7 +339,12 @@ def issue_dispatch(
     issue.handler_department = department
     issue.dispatched_at = now
     issue.response_due = deadlines.response_due(issue=issue, start=now)
-    data = {"handler": handler.username if handler else None, "department": department.code if department else None}
+    for helper in assisting:
+        IssueAssist.objects.update_or_create(issue=issue, department=helper, defaults={
+            "dispatched_at": now, "response_due": issue.response_due, "responded_at": None, "report": "",
+            "reported_at": None})
+    data = {"handler": handler.username if handler else None, "department": department.code if department else None,
+            "assisting": [helper.code for helper in assisting], "response_due": _iso(issue.response_due)}
     return _finish(issue, transition, actor, note=note, data=data)
 
 
@@ -348,6 +368,11 @@ def issue_resolve(
     if len(photos) > settings.ISSUE_MAX_PHOTOS:
         raise InvalidInput(_("At most %(count)s photos.") % {"count": settings.ISSUE_MAX_PHOTOS}, field="photos")
     issue, transition = _begin(issue, Action.RESOLVE, actor, expected_version)
+    waiting = [assist.department.short_name for assist in
+               issue.assists.select_related("department").filter(reported_at__isnull=True)]
+    if waiting:
+        raise Conflict(_("Waiting for the assisting departments to report their part: %(names)s.")
+                       % {"names": "、".join(waiting)})
     issue.result = result.strip()
     issue.resolved_at = timezone.now()
     issue = _finish(issue, transition, actor, note=result.strip())
@@ -360,6 +385,7 @@ def issue_close(*, issue: Issue, actor: User, note: str = "", expected_version: 
     """The owning tier has verified the result and crosses the issue off (销号); the resident may rate."""
     issue, transition = _begin(issue, Action.CLOSE, actor, expected_version)
     issue.closed_at = timezone.now()
+    _list_leave(issue, issue.owner_tier, EntryState.CROSSED_OFF, issue.closed_at)
     return _finish(issue, transition, actor, note=note)
 
 
@@ -399,8 +425,161 @@ def _reopen(issue: Issue) -> Issue:
     issue.dispatched_at = now
     issue.response_due = deadlines.response_due(issue=issue, start=now)
     issue.responded_at = issue.resolved_at = issue.closed_at = None
+    ProblemListEntry.objects.filter(issue=issue, tier=issue.owner_tier).update(state=EntryState.OPEN, left_at=None)
     return _finish(issue, transition, None, note=_("Reopened: the resident is not satisfied."),
                    data={"reopen_count": issue.reopen_count})
+
+
+# Whistling upward (吹哨) and reporting for duty (报到) ----------------------------------------------
+
+@transaction.atomic
+def issue_escalate(*, issue: Issue, actor: User, reason: str, expected_version: int | None = None) -> Issue:
+    """The owning tier cannot solve the issue and whistles to the tier above (community → street →
+    district command centre), with its reason. The issue leaves the lower problem list (marked as
+    whistled up) and waits for the upper tier, whose response clock starts now."""
+    if not reason.strip():
+        raise InvalidInput(_("Say why the tier above is needed."), field="note")
+    issue, transition = _begin(issue, Action.ESCALATE, actor, expected_version)
+    if issue.owner_tier not in TIER_ABOVE:
+        raise Conflict(_("The district command centre is the top tier: dispatch to the departments instead."))
+    return _hand_up(issue, transition, actor, note=reason)
+
+
+@transaction.atomic
+def issue_auto_escalate(*, issue: Issue, reason: str) -> Issue | None:
+    """The timers' whistle: nobody reported for duty (or the tier above did not take the issue) before
+    the response deadline (接哨不报到). None when the district already owns it: there is no tier
+    above, and the overdue mark and the accountability list answer instead."""
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    transition = _transition(Action.AUTO_ESCALATE, issue)
+    if issue.owner_tier not in TIER_ABOVE:
+        return None
+    return _hand_up(issue, transition, None, note=reason)
+
+
+def _hand_up(issue: Issue, transition, actor: User | None, *, note: str) -> Issue:
+    now = timezone.now()
+    lower, upper = issue.owner_tier, TIER_ABOVE[issue.owner_tier]
+    held = {"handler": issue.handler.username if issue.handler_id else None,
+            "department": issue.handler_department.code if issue.handler_department_id else None}
+    _list_leave(issue, lower, EntryState.ESCALATED, now)
+    issue.owner_tier, issue.escalated_from_tier, issue.escalated_at = upper, lower, now
+    issue.handler = issue.handler_department = None
+    issue.responded_at = issue.resolved_at = None
+    issue.resolution_due = None  # the upper tier's clock starts when it accepts
+    issue.response_due = deadlines.response_due(issue=issue, start=now)
+    data = {"from_tier": lower, "to_tier": upper, "response_due": _iso(issue.response_due), "held_by": held}
+    return _finish(issue, transition, actor, note=note, data=data)
+
+
+@transaction.atomic
+def issue_send_back(
+    *, issue: Issue, actor: User, reason: str, unjustified: bool = True, expected_version: int | None = None,
+) -> Issue:
+    """The tier above does not take a whistled-up issue: it goes back onto the lower tier's problem list,
+    on that tier's own resolution clock. ``unjustified`` records the finding of 乱吹哨 (the
+    accountability list picks it up from the event)."""
+    if not reason.strip():
+        raise InvalidInput(_("Say why the issue goes back down."), field="note")
+    issue, transition = _begin(issue, Action.SEND_BACK, actor, expected_version)
+    upper, lower = issue.owner_tier, issue.escalated_from_tier or Tier.COMMUNITY
+    now = timezone.now()
+    issue.owner_tier, issue.escalated_from_tier = lower, ""
+    issue.handler = issue.handler_department = None
+    issue.response_due = None
+    entry = _list_enter(issue, None, now)
+    issue.resolution_due = deadlines.resolution_due(issue=issue, start=entry.accepted_at)
+    data = {"from_tier": upper, "to_tier": lower, "unjustified": bool(unjustified),
+            "resolution_due": _iso(issue.resolution_due)}
+    return _finish(issue, transition, actor, note=reason, data=data)
+
+
+@transaction.atomic
+def issue_assist_respond(*, issue: Issue, actor: User, note: str = "", expected_version: int | None = None) -> Issue:
+    """An assisting department reports for duty (协办报到) on its own response clock."""
+    issue, transition = _begin(issue, Action.ASSIST_RESPOND, actor, expected_version)
+    assist = _assist_of(issue, actor)
+    if assist.responded_at is not None:
+        raise Conflict(_("Your department has already reported for duty on this issue."))
+    assist.responded_at = timezone.now()
+    assist.save(update_fields=["responded_at"])
+    on_time = assist.response_due is None or assist.responded_at <= assist.response_due
+    return _finish(issue, transition, actor, note=note,
+                   data={"department": assist.department.code, "on_time": on_time})
+
+
+@transaction.atomic
+def issue_assist_report(*, issue: Issue, actor: User, report: str, expected_version: int | None = None) -> Issue:
+    """An assisting department reports what it has done for its part; the lead resolves once every
+    assisting department has."""
+    if not report.strip():
+        raise InvalidInput(_("Describe what your department has done."), field="note")
+    issue, transition = _begin(issue, Action.ASSIST_REPORT, actor, expected_version)
+    assist = _assist_of(issue, actor)
+    if assist.responded_at is None:
+        raise Conflict(_("Report for duty before reporting your part."))
+    if assist.reported_at is not None:
+        raise Conflict(_("Your department has already reported its part."))
+    assist.report, assist.reported_at = report.strip(), timezone.now()
+    assist.save(update_fields=["report", "reported_at"])
+    return _finish(issue, transition, actor, note=report, data={"department": assist.department.code})
+
+
+def _assist_of(issue: Issue, actor: User) -> IssueAssist:
+    assist = issue.assists.select_related("department").filter(department_id=actor.department_id).first()
+    if assist is None:  # rules.may let them in: the assignment went away under the lock
+        raise Conflict(_("Your department no longer assists on this issue."))
+    return assist
+
+
+# What the timers record --------------------------------------------------------------------------
+
+@transaction.atomic
+def issue_mark_overdue(*, issue: Issue, deadline: str, due, department: Department | None = None) -> Issue:
+    """A deadline passed: the response (接哨不报到) or the resolution (慢作为) one, of the handler or
+    of an assisting department. Recorded on the timeline by the system; the state does not change."""
+    issue = Issue.objects.select_for_update().get(pk=issue.pk)
+    transition = _transition(Action.OVERDUE, issue)
+    data = {"deadline": deadline, "due": _iso(due), "tier": issue.owner_tier,
+            "department": department.code if department else None}
+    return _finish(issue, transition, None, data=data)
+
+
+def issue_record_supervision(*, issue: Issue, actor: User | None, note: str, data: dict | None = None) -> IssueEvent:
+    """Put a supervision step (督办: put on the list, an instruction, closed) on the issue's timeline.
+    Who may supervise is decided by ``dispatch.supervision``, which calls this in its transaction."""
+    _transition(Action.SUPERVISE, issue)
+    return _record(issue, Action.SUPERVISE, actor, from_status=issue.status, to_status=issue.status,
+                   note=note, data=data or {})
+
+
+# The problem lists (问题清单) ---------------------------------------------------------------------
+
+def _list_unit(issue: Issue, tier: str) -> dict:
+    if tier == Tier.COMMUNITY:
+        return {"community_id": issue.community_id, "street_id": None}
+    if tier == Tier.STREET:
+        return {"community_id": None, "street_id": issue.street_id}
+    return {"community_id": None, "street_id": None}
+
+
+def _list_enter(issue: Issue, actor: User | None, now) -> ProblemListEntry:
+    """The owning tier has the issue on its list (again): accepted, or sent back down to it."""
+    entry = ProblemListEntry.objects.filter(issue=issue, tier=issue.owner_tier).first()
+    if entry is None:
+        return ProblemListEntry.objects.create(issue=issue, tier=issue.owner_tier, accepted_at=now, accepted_by=actor,
+                                               **_list_unit(issue, issue.owner_tier))
+    entry.state, entry.left_at = EntryState.OPEN, None
+    entry.save(update_fields=["state", "left_at"])
+    return entry
+
+
+def _list_leave(issue: Issue, tier: str, state: str, now) -> None:
+    ProblemListEntry.objects.filter(issue=issue, tier=tier).update(state=state, left_at=now)
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 @transaction.atomic

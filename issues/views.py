@@ -30,7 +30,7 @@ from grids.views import base_map_config
 from . import forms, rules, selectors, services
 from .attributes import answers_for_display
 from .lifecycle import Action
-from .models import Channel, PhotoKind, Rating, RejectReason
+from .models import Channel, PhotoKind, Rating, RejectReason, Tier
 
 MY_WHISTLES_PER_PAGE = 20
 
@@ -224,9 +224,13 @@ ACTIONS = {
     Action.RETURN: ActionSpec(forms.ReturnForm, services.issue_return),
     Action.RATE: ActionSpec(forms.RateForm, services.issue_rate),
     Action.SUPPORT: ActionSpec(forms.SupportForm, services.issue_support),
+    Action.ESCALATE: ActionSpec(forms.EscalateForm, services.issue_escalate),
+    Action.SEND_BACK: ActionSpec(forms.SendBackForm, services.issue_send_back),
+    Action.ASSIST_RESPOND: ActionSpec(forms.NoteForm, services.issue_assist_respond),
+    Action.ASSIST_REPORT: ActionSpec(forms.AssistReportForm, services.issue_assist_report),
 }
 # Actions that warn by their colour: they end or send back the work.
-SECONDARY_ACTIONS = {Action.REJECT, Action.WITHDRAW, Action.RETURN}
+SECONDARY_ACTIONS = {Action.REJECT, Action.WITHDRAW, Action.RETURN, Action.ESCALATE, Action.SEND_BACK}
 
 
 @login_required
@@ -331,6 +335,7 @@ def _issue_page(request, issue, *, bound=None, kept=None, status=200):
         "answers": answers,
         "timeline": _timeline(issue, photos, user=user, reporter_name=reporter["name"]),
         "deadlines": _deadlines(issue),
+        "assists": list(issue.assists.all()),
         "panels": panels,
         "map_config": {
             "lat": issue.lat, "lng": issue.lng, "grid": issue.grid.boundary,
@@ -409,6 +414,16 @@ def _event_details(event, issue):
         name = str(issue.handler_department) if issue.handler_department and \
             issue.handler_department.code == data["department"] else data["department"]
         details.append(_("Department: %(name)s") % {"name": name})
+    if data.get("assisting"):
+        details.append(_("Assisting: %(names)s") % {"names": "、".join(data["assisting"])})
+    if data.get("from_tier") and data.get("to_tier"):
+        details.append(_("From %(lower)s to %(upper)s") % {"lower": _label(Tier, data["from_tier"]),
+                                                           "upper": _label(Tier, data["to_tier"])})
+    if data.get("unjustified"):
+        details.append(_("Finding: the whistle was unjustified (乱吹哨)"))
+    if data.get("deadline"):
+        details.append(_("The response deadline passed (接哨不报到)") if data["deadline"] == "response"
+                       else _("The resolution deadline passed (慢作为)"))
     if "on_time" in data:
         details.append(_("On time") if data["on_time"] else _("Late"))
     if data.get("rating"):

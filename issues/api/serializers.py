@@ -97,6 +97,15 @@ class PhotoSerializer(serializers.ModelSerializer):
         return reverse("issue-photo", args=[photo.issue_id, photo.pk]) + "?size=thumbnail"
 
 
+class AssistSerializer(serializers.Serializer):
+    department = serializers.CharField(source="department.code", read_only=True)
+    department_name = serializers.CharField(source="department.name", read_only=True)
+    response_due = serializers.DateTimeField(read_only=True, allow_null=True)
+    responded_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    report = serializers.CharField(read_only=True)
+    reported_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
 class IssueDetailSerializer(IssueListSerializer):
     description = serializers.CharField(read_only=True)
     lat = serializers.FloatField(read_only=True)
@@ -117,6 +126,9 @@ class IssueDetailSerializer(IssueListSerializer):
     updated_at = serializers.DateTimeField(read_only=True)
     version = serializers.IntegerField(read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
+    escalated_from_tier = serializers.CharField(read_only=True)
+    escalated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    assists = AssistSerializer(many=True, read_only=True)
     actions = serializers.SerializerMethodField()
 
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
@@ -193,7 +205,22 @@ class DispatchSerializer(NoteSerializer):
     handler = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True),
                                            required=False, allow_null=True)
     department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all(), required=False,
-                                              allow_null=True)
+                                              allow_null=True, help_text="the lead department (district only)")
+    assisting = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all(), many=True,
+                                             required=False, default=list,
+                                             help_text="assisting departments' codes, with a lead department")
+
+
+class EscalateSerializer(VersionedSerializer):
+    reason = serializers.CharField(max_length=2000, help_text="why the tier above is needed")
+
+
+class SendBackSerializer(EscalateSerializer):
+    unjustified = serializers.BooleanField(default=True, help_text="the finding of 乱吹哨 (accountability list)")
+
+
+class AssistReportSerializer(VersionedSerializer):
+    report = serializers.CharField(max_length=2000, help_text="what the assisting department has done")
 
 
 class ResolveSerializer(VersionedSerializer):

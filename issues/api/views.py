@@ -13,7 +13,9 @@ from .. import selectors, services
 from ..models import Category, Issue
 from .serializers import (
     CategoryTreeSerializer,
+    AssistReportSerializer,
     DispatchSerializer,
+    EscalateSerializer,
     EventSerializer,
     IssueCreateSerializer,
     IssueDetailSerializer,
@@ -24,6 +26,7 @@ from .serializers import (
     RejectSerializer,
     ResolveSerializer,
     ReturnSerializer,
+    SendBackSerializer,
     VersionedSerializer,
 )
 
@@ -157,6 +160,30 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def rate(self, request, pk=None):
         """评价: 满意 / 基本满意 / 不满意 (which reopens the issue)."""
         return self._act(request, RateSerializer, services.issue_rate)
+
+    @extend_schema(request=EscalateSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        """吹哨: the owning tier whistles to the tier above (community → street → district)."""
+        return self._act(request, EscalateSerializer, services.issue_escalate)
+
+    @extend_schema(request=SendBackSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="send_back", url_name="send-back")
+    def send_back(self, request, pk=None):
+        """The tier above sends a whistled-up issue back down, with its finding (乱吹哨 or not)."""
+        return self._act(request, SendBackSerializer, services.issue_send_back)
+
+    @extend_schema(request=NoteSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="assist_respond", url_name="assist-respond")
+    def assist_respond(self, request, pk=None):
+        """协办报到: an assisting department reports for duty."""
+        return self._act(request, NoteSerializer, services.issue_assist_respond)
+
+    @extend_schema(request=AssistReportSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="assist_report", url_name="assist-report")
+    def assist_report(self, request, pk=None):
+        """An assisting department reports its part; the lead department resolves after every part is in."""
+        return self._act(request, AssistReportSerializer, services.issue_assist_report)
 
     @extend_schema(request=VersionedSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from grids.locate import grid_locate
-from grids.models import Department, User
+from grids.models import Department, Role, User
 from issues import services
 from issues.lifecycle import Status
 from issues.models import Channel, Issue, IssuePhoto, IssueSupporter, Rating, Tier
@@ -336,10 +336,19 @@ def test_the_dispatch_form_offers_the_places_people_and_no_departments_at_the_co
     assert 'name="department"' not in page
 
 
+def test_the_dispatch_form_preselects_the_grids_officer_that_routing_named(signed_in, file_issue, advance):
+    issue = advance(file_issue(), Status.ACCEPTED)
+    assert issue.default_handler == "grid_officer"
+    data = form_data(html(client_for(signed_in, "community_staff").get(f"/issues/{issue.number}/")), "action-dispatch")
+    chosen = User.objects.get(pk=data["handler"])
+    assert chosen.role == Role.GRID_OFFICER and chosen.grid_id == issue.grid_id
+
+
 def test_a_dispatch_without_a_handler_is_a_form_error_that_keeps_the_note(signed_in, file_issue, advance):
     issue = advance(file_issue(), Status.ACCEPTED)
     client = client_for(signed_in, "community_staff")
-    data = {**form_data(html(client.get(f"/issues/{issue.number}/")), "action-dispatch"), "note": "请今天处理"}
+    data = {**form_data(html(client.get(f"/issues/{issue.number}/")), "action-dispatch"), "note": "请今天处理",
+            "handler": ""}  # the grid's officer is preselected: the user chose "Choose a person" instead
     response = client.post(f"/issues/{issue.number}/dispatch/?lang=en", data)
     assert response.status_code == 400
     assert "Choose one handler" in html(response)
