@@ -173,8 +173,8 @@ class RejectReason(models.TextChoices):
     INVALID = "invalid", _("Invalid")
 
 
-# The states in which someone must report for duty (or take the whistle) before response_due.
-RESPONSE_CLOCK_STATUSES = frozenset({Status.DISPATCHED, Status.ESCALATED})
+# The states in which someone must take the whistle (accept it) or report for duty before response_due.
+RESPONSE_CLOCK_STATUSES = frozenset({Status.SUBMITTED, Status.DISPATCHED, Status.ESCALATED})
 
 
 class Issue(models.Model):
@@ -289,8 +289,8 @@ class Issue(models.Model):
     # SQL twin for filtering lists).
     @property
     def response_clock_running(self) -> bool:
-        """The handler has been dispatched and has not reported for duty yet, or the tier above has
-        been whistled and has not taken the issue yet."""
+        """The owning tier has not taken a new whistle yet, the handler has been dispatched and has not
+        reported for duty yet, or the tier above has been whistled and has not taken the issue yet."""
         return self.status in RESPONSE_CLOCK_STATUSES and self.response_due is not None
 
     @property

@@ -178,6 +178,8 @@ def issue_submit(
     issue.owner_tier = route.owner_tier
     issue.default_handler = route.default_handler
     issue.default_department_id = route.default_department_id
+    # The owning tier must take the whistle (接哨) within its response time, or it is overdue.
+    issue.response_due = deadlines.response_due(issue=issue, start=now)
     if idempotency_key:
         try:
             with transaction.atomic():  # a savepoint, so that a lost race can still answer
@@ -637,7 +639,9 @@ def _finish(issue: Issue, transition, actor: User | None, *, note: str = "", dat
 
 
 def _record(issue, action, actor, *, from_status, to_status, note="", data=None) -> IssueEvent:
-    return IssueEvent.objects.create(
+    event = IssueEvent.objects.create(
         issue=issue, action=action, actor=actor, actor_role=actor.role if actor else "", from_status=from_status,
         to_status=to_status, note=note.strip(), data=data or {},
     )
+    signals.event_recorded.send(sender=Issue, issue=issue, event=event)
+    return event

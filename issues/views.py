@@ -29,7 +29,7 @@ from grids.views import base_map_config
 
 from . import forms, rules, selectors, services
 from .attributes import answers_for_display
-from .lifecycle import Action
+from .lifecycle import Action, Status
 from .models import Channel, PhotoKind, Rating, RejectReason, Tier
 
 MY_WHISTLES_PER_PAGE = 20
@@ -357,7 +357,8 @@ def _typed(posted) -> dict:
 def _deadlines(issue):
     deadlines = []
     if issue.response_due:
-        deadlines.append(Deadline(_("Report for duty by"), issue.response_due, issue.response_clock_running,
+        label = _("Accept by") if issue.status in (Status.SUBMITTED, Status.ESCALATED) else _("Report for duty by")
+        deadlines.append(Deadline(label, issue.response_due, issue.response_clock_running,
                                   issue.response_overdue))
     if issue.resolution_due:
         deadlines.append(Deadline(_("Resolve by"), issue.resolution_due, issue.resolution_clock_running,
