@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from grids.models import Role
+from grids.models import Department, Role
 from grids.views import base_map_config
 
 from . import forms, rules, selectors, services
@@ -372,7 +372,11 @@ def _timeline(issue, photos, *, user, reporter_name):
     for photo in photos:
         photos_by_event.setdefault(photo.event_id, []).append(photo)
     entries = []
-    for event in issue.events.all():
+    events = list(issue.events.all())
+    codes = {code for event in events for code in [(event.data or {}).get("department"),
+                                                     *((event.data or {}).get("assisting") or [])] if code}
+    names = dict(Department.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    for event in events:
         entries.append(TimelineEntry(
             at=event.at,
             who=_who(event, issue, user=user, reporter_name=reporter_name),
@@ -381,7 +385,7 @@ def _timeline(issue, photos, *, user, reporter_name):
             from_status=event.get_from_status_display() if event.from_status else "",
             to_status=event.get_to_status_display() if event.to_status != event.from_status else "",
             note=event.note,
-            details=_event_details(event, issue),
+            details=_event_details(event, issue, names),
             # The report photos are shown at the top of the page already.
             photos=[] if event.action == Action.SUBMIT else photos_by_event.get(event.pk, []),
         ))
@@ -396,7 +400,7 @@ def _who(event, issue, *, user, reporter_name):
     return rules.visible_actor(user, event, issue, reporter_name=reporter_name)["name"]
 
 
-def _event_details(event, issue):
+def _event_details(event, issue, department_names):
     data = event.data or {}
     details = []
     if data.get("channel"):
@@ -412,11 +416,11 @@ def _event_details(event, issue):
         name = str(issue.handler) if issue.handler and issue.handler.username == data["handler"] else data["handler"]
         details.append(_("Handler: %(name)s") % {"name": name})
     if data.get("department"):
-        name = str(issue.handler_department) if issue.handler_department and \
-            issue.handler_department.code == data["department"] else data["department"]
-        details.append(_("Department: %(name)s") % {"name": name})
+        details.append(_("Department: %(name)s") % {"name": department_names.get(data["department"],
+                                                                                 data["department"])})
     if data.get("assisting"):
-        details.append(_("Assisting: %(names)s") % {"names": "、".join(data["assisting"])})
+        details.append(_("Assisting: %(names)s") % {
+            "names": "、".join(department_names.get(code, code) for code in data["assisting"])})
     if data.get("from_tier") and data.get("to_tier"):
         details.append(_("From %(lower)s to %(upper)s") % {"lower": _label(Tier, data["from_tier"]),
                                                            "upper": _label(Tier, data["to_tier"])})
