@@ -10,7 +10,7 @@ from django.utils import timezone
 from grids.models import Role, User
 
 from . import rules
-from .lifecycle import OPEN_STATUSES, Action, Actor, Status, Transition, actions_from
+from .lifecycle import OPEN_STATUSES, Action, Actor, Transition, actions_from
 from .models import RESPONSE_CLOCK_STATUSES, Category, Issue, IssueAssist, IssueEvent, IssuePhoto, Tier
 
 LIST_RELATED = ("category__parent", "grid", "community", "street", "handler", "handler_department")

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import problem_list, views
 
 router = SimpleRouter()
 router.register("issues", views.IssueViewSet, basename="issue")
@@ -11,4 +11,5 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("issues/<int:issue_id>/photos/<int:photo_id>/", views.IssuePhotoView.as_view(), name="issue-photo"),
     *router.urls,
+    *problem_list.urlpatterns,
 ]
