@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from .models import CalendarDay, DeadlineRule, RoutingRule
+from .models import AccountabilityRecord, CalendarDay, DeadlineRule, RoutingRule
 
 
 @admin.register(DeadlineRule)
@@ -63,3 +63,94 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     @admin.display(description=_("priority"), ordering="priority")
     def priority_or_any(self, rule):
         return rule.get_priority_display() if rule.priority else _("any priority")
+
+
+@admin.register(AccountabilityRecord)
+class AccountabilityRecordAdmin(admin.ModelAdmin):
+    """The accountability list, read-only: records are created by the rules or by hand and decided by the
+    inspectors on their pages (``dispatch.accountability``), never edited here."""
+
+    list_display = ["issue", "kind", "state", "outcome", "tier", "department", "person", "automatic", "created_at"]
+    list_filter = ["state", "kind", "outcome", "automatic", "tier", ("department", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["issue", "department", "person"]
+    search_fields = ["issue__number", "facts"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in AccountabilityRecord._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# The supervision list: read here, written through dispatch.supervision (the pages and the API), so
+# that every step reaches the issue's timeline.
+from .models import DispatchMeeting, Instruction, MeetingDecision, ProgressReport, SupervisionItem  # noqa: E402
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class InstructionInline(_ReadOnlyInline):
+    model = Instruction
+    fields = ["at", "by", "text", "decision"]
+    readonly_fields = fields
+
+
+class ProgressReportInline(_ReadOnlyInline):
+    model = ProgressReport
+    fields = ["at", "author", "text"]
+    readonly_fields = fields
+
+
+class MeetingDecisionInline(_ReadOnlyInline):
+    model = MeetingDecision
+    fields = ["item", "text", "due"]
+    readonly_fields = fields
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SupervisionItem)
+class SupervisionItemAdmin(_ReadOnlyAdmin):
+    list_display = ["issue", "source", "state", "supervisor", "due", "created_at", "closed_at"]
+    list_filter = ["state", "source"]
+    list_select_related = ["issue", "supervisor"]
+    search_fields = ["issue__number", "issue__title", "instruction"]
+    date_hierarchy = "created_at"
+    fields = ["issue", "source", "state", "instruction", "supervisor", "due", "created_by", "created_at", "closed_at"]
+    readonly_fields = fields
+    inlines = [InstructionInline, ProgressReportInline]
+
+
+@admin.register(DispatchMeeting)
+class DispatchMeetingAdmin(_ReadOnlyAdmin):
+    list_display = ["held_on", "title", "place", "chair", "recorded_by"]
+    list_select_related = ["chair", "recorded_by"]
+    search_fields = ["title", "place", "notes"]
+    date_hierarchy = "held_on"
+    fields = ["held_on", "title", "place", "chair", "attendees", "other_attendees", "notes", "recorded_by",
+              "created_at"]
+    readonly_fields = fields
+    inlines = [MeetingDecisionInline]

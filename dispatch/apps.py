@@ -20,3 +20,15 @@ class DispatchConfig(AppConfig):
         issue_routing.register(routing)
         if demo_routing_rules_seed not in DEMO_EXTENSIONS:
             DEMO_EXTENSIONS.append(demo_routing_rules_seed)
+
+        from issues import signals as issue_signals
+
+        from . import supervision
+
+        # The supervision list keeps its items in step with the issue inside the event's transaction.
+        issue_signals.event_recorded.connect(supervision.event_recorded_supervise, dispatch_uid="dispatch.supervision")
+
+        from . import accountability
+
+        # The accountability list's candidates commit or roll back with the event that is their fact.
+        issue_signals.event_recorded.connect(accountability.record_from_event, dispatch_uid="dispatch.accountability")

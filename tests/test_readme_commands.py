@@ -50,5 +50,6 @@ def test_bin_demo_loads_the_district_prints_the_logins_and_serves_the_map(tmp_pa
         server.wait(timeout=30)
     printed = log.read_text()
     assert "readme-demo-1" in printed
+    assert "dispatch.sweep_deadlines" in printed  # the timers run beside the server, without a broker
     for username in ("admin", "grid_officer", "community_staff", "street_staff", "leader", "resident2"):
         assert username in printed

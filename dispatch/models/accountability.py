@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Community, Department, Street
-from issues.models import Issue, Tier
+from issues.models import Issue, IssueEvent, Tier
 
 
 class RecordKind(models.TextChoices):
@@ -37,6 +37,9 @@ class AccountabilityRecord(models.Model):
 
     issue = models.ForeignKey(Issue, models.PROTECT, related_name="accountability_records", verbose_name=_("issue"))
     kind = models.CharField(_("kind"), max_length=20, choices=RecordKind.choices)
+    # The timeline event a rule created it from (an overdue mark, a send-back, a rating); empty by hand.
+    event = models.ForeignKey(IssueEvent, models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("event"))
     automatic = models.BooleanField(_("created by a rule"), default=True)
     # Who answers for it: the tier's unit (a community, a street, the command centre when both are
     # empty at the district tier), or a department; the person who held the issue when there was one.
@@ -71,3 +74,25 @@ class AccountabilityRecord(models.Model):
 
     def __str__(self):
         return f"{self.issue_id} {self.get_kind_display()}"
+
+    @property
+    def is_commendation(self) -> bool:
+        return self.kind == RecordKind.COMMENDATION
+
+    @property
+    def is_decided(self) -> bool:
+        return self.state != RecordState.CANDIDATE
+
+    @property
+    def unit_names(self) -> list[str]:
+        """Who answers for it, as names: the department and/or the tier's unit (loaded with the record)."""
+        names = []
+        if self.department_id:
+            names.append(self.department.name)
+        if self.tier == Tier.COMMUNITY and self.community_id:
+            names.append(self.community.name)
+        elif self.tier == Tier.STREET and self.street_id:
+            names.append(self.street.name)
+        elif self.tier == Tier.DISTRICT:
+            names.append(str(_("District command centre")))
+        return names

@@ -29,6 +29,7 @@ DEMO_ACCOUNTS = [
     ("resident2", Role.RESIDENT, "居民李女士"),
 ]
 
+DEMO_EMAIL_DOMAIN = "demo.jianhua.example"
 
 # Higher apps add their demo data here from their AppConfig.ready() (grids imports none of them):
 # each is called as ``extension(options, progress)`` inside the seed's transaction and returns the
@@ -130,10 +131,12 @@ def demo_district_seed(
         }
         accounts = []
         for username, role, full_name in DEMO_ACCOUNTS:
+            # Staff get an address so that notifications go out by e-mail too (the console, locally).
+            email = f"{username}@{DEMO_EMAIL_DOMAIN}" if role != Role.RESIDENT else ""
             accounts.append(User(
-                username=username, role=role, full_name=full_name, password=password_hash,
+                username=username, role=role, full_name=full_name, password=password_hash, email=email,
                 is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN, **places[role]))
-        _upsert(User, accounts, ["password", "role", "full_name", "is_staff", "is_superuser", "district", "street",
+        _upsert(User, accounts, ["password", "role", "full_name", "email", "is_staff", "is_superuser", "district", "street",
                                  "community", "grid", "department", "grid_duty"], key="username")
         step(f"{len(accounts)} demo accounts")
         extra_lines = []

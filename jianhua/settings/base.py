@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "issues",
     "dispatch",
     "open311",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -99,6 +100,17 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDI
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True  # a task lost with its worker is run again, so tasks must be idempotent
+# Periodic tasks (celery beat); each app adds its entries here. Every PERIODIC_SECONDS (60 by default;
+# a live test sets a few seconds).
+PERIODIC_SECONDS = env.float("PERIODIC_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE = {
+    # The outbox's catch-up: retries, and messages whose enqueue did not reach the broker.
+    "notifications-deliver-pending": {"task": "notifications.tasks.deliver_pending", "schedule": PERIODIC_SECONDS},
+    # Deadlines: reminders at 75 %, overdue marks, automatic escalation (dispatch.timers).
+    "dispatch-sweep-deadlines": {"task": "dispatch.sweep_deadlines", "schedule": PERIODIC_SECONDS},
+    # Issues overdue for days go onto the supervision list (dispatch.supervision); every ten rounds.
+    "dispatch-sweep-supervision": {"task": "dispatch.sweep_supervision", "schedule": PERIODIC_SECONDS * 10},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -170,6 +182,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "IssueStatusEnum": "issues.lifecycle.Status",
         "RejectReasonEnum": "issues.models.RejectReason",
+        "TierEnum": "issues.models.Tier",
+        "SupervisionStateEnum": "dispatch.models.supervision.SupervisionState",
+        "SupervisionSourceEnum": "dispatch.models.supervision.SupervisionSource",
     },
     "COMPONENT_SPLIT_REQUEST": True,
 }
@@ -216,3 +231,63 @@ OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", default="jianhua.qiqiha
 OPEN311_CONTACT = env("OPEN311_CONTACT", default="建华区指挥中心 Jianhua District command centre, 0452-12345")
 OPEN311_MAX_REQUESTS = 1000
 OPEN311_DEFAULT_DAYS = 90
+
+# E-mail: SMTP from EMAIL_URL (smtp+tls://user:password@host:587) or EMAIL_HOST, EMAIL_PORT, … in
+# production; the console locally (local.py) and memory in tests (test.py).
+if env("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+    EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+    EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))  # the file-based backend's
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="建华区吹哨报到 <noreply@jianhua.qiqihar.gov.cn>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the site is reached from outside, for links in e-mail and text messages.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Notifications (the bell, e-mail, SMS, WeChat). The outbox sends through the adapter named for each
+# channel; a real SMS or WeChat gateway implements notifications.channels.Channel and is named here.
+NOTIFICATION_CHANNELS = {
+    "email": env("NOTIFICATION_EMAIL_CHANNEL", default="notifications.channels.EmailChannel"),
+    "sms": env("NOTIFICATION_SMS_CHANNEL", default="notifications.channels.LoggingSmsChannel"),
+    "wechat": env("NOTIFICATION_WECHAT_CHANNEL", default="notifications.channels.LoggingWeChatChannel"),
+}
+# The channels messages are queued on (e-mail always where the user has an address; SMS and WeChat
+# to the user's phone once a gateway is in place).
+NOTIFICATION_OUTBOX_CHANNELS = env.list("NOTIFICATION_OUTBOX_CHANNELS", default=["email"])
+# A failed send is tried again after 1, 2, 4, … minutes (at most 6 hours apart), and given up after 8 tries.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
+NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=6 * 3600)
+NOTIFICATION_SWEEP_BATCH = 500  # messages one sweep sends at most; the next minute's sweep sends the rest
+
+# The supervision list (督办清单): an issue overdue by more than SUPERVISION_OVERDUE_DAYS days, or reopened
+# SUPERVISION_REOPENED_TIMES times, goes on it by rule; such an item is due in SUPERVISION_DUE_WORKING_DAYS
+# working days. The sweep is dispatch.supervision.supervision_sweep.
+SUPERVISION_OVERDUE_DAYS = env.int("SUPERVISION_OVERDUE_DAYS", default=3)
+SUPERVISION_REOPENED_TIMES = env.int("SUPERVISION_REOPENED_TIMES", default=2)
+SUPERVISION_DUE_WORKING_DAYS = env.int("SUPERVISION_DUE_WORKING_DAYS", default=5)
+
+# The accountability list (问效清单): a resident's 不满意 that reopens an issue for the N-th time (or more)
+# puts the handler and the owning unit on it (dispatch.accountability).
+ACCOUNTABILITY_DISSATISFIED_REOPENS = env.int("ACCOUNTABILITY_DISSATISFIED_REOPENS", default=2)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "AccountabilityKindEnum": "dispatch.models.accountability.RecordKind",
+    "AccountabilityStateEnum": "dispatch.models.accountability.RecordState",
+    "AccountabilityOutcomeEnum": "dispatch.models.accountability.Outcome",
+})
+
+# The monthly evaluation (每月一评, /api/v1/stats/ranking/): each unit's score is the weighted mean of these
+# rates (0–100); a rate a unit has no figures for leaves the mean. Beijing does not publish its weights.
+EVALUATION_WEIGHTS = {
+    "response_rate": env.float("EVALUATION_WEIGHT_RESPONSE", default=0.3),
+    "resolution_rate": env.float("EVALUATION_WEIGHT_RESOLUTION", default=0.3),
+    "on_time_resolution_rate": env.float("EVALUATION_WEIGHT_ON_TIME", default=0.1),
+    "satisfaction_rate": env.float("EVALUATION_WEIGHT_SATISFACTION", default=0.3),
+}

@@ -3,5 +3,8 @@ says otherwise. Everything else, including the database and Redis, comes from ba
 import os
 
 os.environ.setdefault("DEBUG", "1")
+# E-mail is printed where the server runs, unless the environment names a real server.
+if not os.environ.get("EMAIL_URL"):
+    os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 from .base import *  # noqa: E402,F401,F403

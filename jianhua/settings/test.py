@@ -6,6 +6,8 @@ embedded default (SQLite, eager Celery) and on PostgreSQL + Redis in CI.
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+# E-mail stays in memory (a worker started by a test may say EMAIL_BACKEND=…filebased… instead).
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
 from .base import *  # noqa: E402,F401,F403
 from .base import LEAFLET_CONFIG  # noqa: E402

@@ -1,0 +1,34 @@
+"""Read-only views of the bell's notifications and the outbox: what was told to whom, and whether it left."""
+from django.contrib import admin
+
+from .models import Notification, OutboxMessage
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "recipient", "kind", "text", "read_at"]
+    list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["recipient"]
+    search_fields = ["text", "recipient__username", "recipient__full_name", "dedupe_key"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["recipient", "issue"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "channel", "address", "subject", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status", "channel"]
+    search_fields = ["address", "subject", "recipient__username", "dedupe_key"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["recipient"]

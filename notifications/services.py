@@ -1,0 +1,179 @@
+"""The only writers of notifications and of the outbox.
+
+``notify`` is the one entry point for everything that needs someone's attention: in the caller's
+transaction it writes the in-app notifications and the outbox messages, and on commit it asks the
+broker to deliver them. The outbox row, not the broker's queue, is the record: if the broker is
+down the row stays pending and ``outbox_deliver_due`` (every minute, from Celery beat) sends it.
+"""
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .channels import channel_for
+from .models import Medium, Notification, OutboxMessage, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+
+def _addresses(person) -> list[tuple[str, str]]:
+    """(channel, address) for each channel this person can be reached on and the settings enable."""
+    enabled = settings.NOTIFICATION_OUTBOX_CHANNELS
+    found = []
+    if Medium.EMAIL in enabled and person.email:
+        found.append((Medium.EMAIL, person.email))
+    for medium in (Medium.SMS, Medium.WECHAT):
+        if medium in enabled and person.phone:
+            found.append((medium, person.phone))
+    return found
+
+
+def _absolute(link: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{link}" if link.startswith("/") else link
+
+
+def notify(recipients: Iterable, *, kind: str, text: str, issue=None, link: str = "", dedupe_key: str,
+           subject: str = "") -> list[Notification]:
+    """Tell each recipient ``text``: one in-app notification each, plus one outbox message per channel
+    they can be reached on (e-mail when they have an address; SMS and WeChat when enabled and they
+    have a phone). Inactive accounts and repeats are skipped.
+
+    ``dedupe_key`` names the fact (``event:<id>``): a second call with the same key adds nothing, so
+    callers that may run twice (timers, retried tasks) are safe. Writes join the caller's transaction;
+    delivery is enqueued after it commits and a broker that is down is logged, never raised: the
+    messages stay pending for the sweep. Returns the notifications created by this call."""
+    people = {}
+    for person in recipients:
+        if person is not None and person.is_active:
+            people.setdefault(person.pk, person)
+    if not people:
+        return []
+    now = timezone.now()
+    subject = (subject or text)[:200]
+    body = f"{text}\n\n{_absolute(link)}" if link else text
+    notifications = [
+        Notification(recipient=person, issue=issue, kind=kind, text=text[:500], link=link, created_at=now,
+                     dedupe_key=f"{dedupe_key}:{person.pk}:app")
+        for person in people.values()
+    ]
+    messages = [
+        OutboxMessage(channel=medium, recipient=person, address=address, subject=subject, body=body,
+                      created_at=now, next_attempt_at=now, dedupe_key=f"{dedupe_key}:{person.pk}:{medium}")
+        for person in people.values() for medium, address in _addresses(person)
+    ]
+    with transaction.atomic():
+        taken = set(Notification.objects.filter(dedupe_key__in=[n.dedupe_key for n in notifications])
+                    .values_list("dedupe_key", flat=True))
+        taken |= set(OutboxMessage.objects.filter(dedupe_key__in=[m.dedupe_key for m in messages])
+                     .values_list("dedupe_key", flat=True))
+        notifications = [n for n in notifications if n.dedupe_key not in taken]
+        messages = [m for m in messages if m.dedupe_key not in taken]
+        # A concurrent call with the same key may insert first: the unique key makes ours a no-op.
+        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+        if messages:
+            OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
+            keys = [m.dedupe_key for m in messages]
+            transaction.on_commit(lambda: _enqueue(
+                OutboxMessage.objects.filter(dedupe_key__in=keys, status=OutboxStatus.PENDING)
+                .values_list("pk", flat=True)))
+    return notifications
+
+
+def _enqueue(message_ids: Iterable[int]) -> None:
+    """Ask the broker to deliver each message now. A broker that cannot be reached delays the messages
+    until the sweep; it never fails (nor keeps waiting) the request that wrote them: one attempt to
+    connect, no retries of the publish."""
+    from .tasks import deliver_message
+
+    message_ids = list(message_ids)
+    if not message_ids:
+        return
+    app = deliver_message.app
+    try:
+        if app.conf.task_always_eager:  # no broker: delivered here and now
+            for message_id in message_ids:
+                deliver_message.apply_async((message_id,))
+            return
+        with app.pool.acquire(block=True, timeout=5) as broker:
+            broker.ensure_connection(max_retries=0)
+            for message_id in message_ids:
+                deliver_message.apply_async((message_id,), connection=broker, retry=False)
+    except Exception as error:  # kombu/redis connection errors above all; nothing here may reach the caller
+        logger.warning("Could not enqueue outbox messages %s (%s: %s); the sweep will deliver them.",
+                       message_ids, type(error).__name__, error)
+
+
+# Delivery ------------------------------------------------------------------------------------------
+
+def _retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: the base delay after the first failure, doubling, up to the ceiling."""
+    seconds = settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, settings.NOTIFICATION_RETRY_MAX_SECONDS))
+
+
+def outbox_deliver(*, message_id: int) -> str | None:
+    """Send one outbox message if it is pending and due; the status it ends in, or None when there was
+    nothing to do (already sent, given up, not due yet, or being sent by another worker right now).
+
+    The row stays locked from the check to the status change, and the change commits with the lock,
+    so the task enqueued on commit and the sweep never both send a message. A failed send counts an
+    attempt and sets the next one after an exponential backoff; after ``NOTIFICATION_MAX_ATTEMPTS``
+    the message is marked failed."""
+    with transaction.atomic():
+        rows = OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.PENDING,
+                                            next_attempt_at__lte=timezone.now())
+        if connection.features.has_select_for_update_skip_locked:
+            rows = rows.select_for_update(skip_locked=True)
+        else:
+            rows = rows.select_for_update()
+        message = next(iter(rows), None)
+        if message is None:
+            return None
+        message.attempts += 1
+        try:
+            channel_for(message.channel).send(message)
+        except Exception as error:  # any failure of the gateway: count it, try again later
+            message.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if message.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+                message.status = OutboxStatus.FAILED
+                logger.error("Gave up on outbox message %s (%s to %s) after %s attempts: %s", message.pk,
+                             message.channel, message.address, message.attempts, message.last_error)
+            else:
+                message.next_attempt_at = timezone.now() + _retry_delay(message.attempts)
+                logger.warning("Outbox message %s failed (attempt %s), next attempt at %s: %s", message.pk,
+                               message.attempts, message.next_attempt_at, message.last_error)
+        else:
+            message.status = OutboxStatus.SENT
+            message.sent_at = timezone.now()
+            message.last_error = ""
+        message.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at", "last_error"])
+        return message.status
+
+
+def outbox_deliver_due(*, limit: int | None = None) -> int:
+    """Send every pending message whose next attempt is due, oldest first; the number sent. This is the
+    catch-up for messages whose on-commit enqueue did not reach the broker, and the retry loop."""
+    limit = limit or settings.NOTIFICATION_SWEEP_BATCH
+    due = (OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=timezone.now())
+           .order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+    return sum(outbox_deliver(message_id=message_id) == OutboxStatus.SENT for message_id in list(due))
+
+
+# Reading -------------------------------------------------------------------------------------------
+
+def notification_mark_read(*, user, notification_id: int) -> Notification:
+    """Mark one of the user's notifications read (again is harmless); Notification.DoesNotExist when it
+    is not theirs."""
+    notification = Notification.objects.get(pk=notification_id, recipient=user)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=notification.read_at)
+    return notification
+
+
+def notification_mark_all_read(*, user) -> int:
+    """Mark every unread notification of the user read; how many there were."""
+    return Notification.objects.filter(recipient=user, read_at=None).update(read_at=timezone.now())
