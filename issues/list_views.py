@@ -4,18 +4,15 @@
 paged, and with ``?format=xlsx`` or ``?format=csv`` the same filters export every matching row. Who may
 open which list and the query count are decided in ``issues.problem_list``.
 """
-import tempfile
-from urllib.parse import quote
-
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Grid, Role
+from jianhua import exports
 
 from . import problem_list
 from .forms import YES_NO, category_label
@@ -23,13 +20,9 @@ from .models import Category, EntryState, Tier
 from .problem_list import ListUnit, ProblemListFilters
 from .views import staff_required
 
-EXPORT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-# Exports read the rows in chunks; an .xlsx larger than this goes to a temporary file, not memory.
+EXPORT_TYPES = exports.CONTENT_TYPES
+# Exports read the rows in chunks (an .xlsx beyond a few megabytes is spooled to disk, not memory).
 EXPORT_CHUNK_ROWS = 500
-XLSX_IN_MEMORY_BYTES = 8 * 1024 * 1024
 
 
 class ProblemListFilterForm(forms.Form):
@@ -134,22 +127,6 @@ def problem_list_page(request, tier, code):
 
 def export_response(entries, unit: ListUnit, export: str):
     """Every entry of ``entries`` as a CSV (streamed) or .xlsx download named after the list and today."""
-    rows = entries.iterator(chunk_size=EXPORT_CHUNK_ROWS)
-    if export == "csv":
-        chunks = problem_list.problem_list_csv_chunks(rows)
-        response = StreamingHttpResponse((chunk.encode("utf-8") for chunk in chunks), content_type=EXPORT_TYPES["csv"])
-    else:
-        # A zip file is written whole before it is sent: spool it, to disk beyond a few megabytes.
-        spool = tempfile.SpooledTemporaryFile(max_size=XLSX_IN_MEMORY_BYTES)
-        problem_list.problem_list_xlsx(rows, spool, title=unit.name)
-        spool.seek(0)
-        response = FileResponse(spool, content_type=EXPORT_TYPES["xlsx"])
-    response["Content-Disposition"] = content_disposition(
-        problem_list.export_filename(unit, export), problem_list.ascii_filename(unit, export))
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def content_disposition(filename: str, fallback: str) -> str:
-    """An attachment with a UTF-8 name (RFC 6266 / 5987) and a plain ASCII name for old clients."""
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return exports.download(problem_list.COLUMNS, entries.iterator(chunk_size=EXPORT_CHUNK_ROWS), export,
+                            filename=problem_list.export_filename(unit, export),
+                            fallback=problem_list.ascii_filename(unit, export), title=unit.name)

@@ -16,18 +16,19 @@ staff their street's and each of its communities' lists; the district roles ever
 staff the district's list, limited to the issues dispatched to their department (lead or assisting);
 nobody else any list.
 """
-import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone, translation
-from django.utils.translation import get_language, gettext_lazy
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext as _
 
 from grids.models import Community, District, Role, Street
+from jianhua import exports
+from jianhua.exports import Column
 
 from . import rules
 from .models import EntryState, IssueAssist, ProblemListEntry, Tier
@@ -281,14 +282,6 @@ def problem_list_rows(entries: Iterable[ProblemListEntry]) -> Iterator[ProblemLi
 
 # Exports -----------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Column:
-    header: object  # a lazy translation: the header follows the active language
-    value: object  # entry → value
-    width: int = 12  # characters, for the spreadsheet
-    is_time: bool = False
-
-
 COLUMNS = (
     Column(gettext_lazy("tracking number"), lambda e: e.issue.number, 18),
     Column(gettext_lazy("title"), lambda e: e.issue.title, 32),
@@ -305,39 +298,11 @@ COLUMNS = (
     Column(gettext_lazy("closed at"), entry_crossed_off_at, 17, True),
     Column(gettext_lazy("handler"), entry_handler, 16),
 )
-CSV_TIME_FORMAT = "%Y-%m-%d %H:%M"
-XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm"
-
-
-def _local(moment):
-    """Asia/Shanghai wall-clock time without tzinfo: what a spreadsheet cell holds."""
-    return timezone.localtime(moment, timezone.get_default_timezone()).replace(tzinfo=None) if moment else None
 
 
 def problem_list_csv_chunks(entries: Iterable[ProblemListEntry]) -> Iterator[str]:
-    """The CSV, a line at a time (for a streaming response): a UTF-8 byte order mark first, so that
-    Excel on a Chinese Windows reads the file as UTF-8, then the header row and one row per entry."""
-
-    # A streaming response is read after the view returned: keep the language the request asked for.
-    return _csv_lines(entries, get_language())
-
-
-def _csv_lines(entries, language) -> Iterator[str]:
-    class Line:
-        def write(self, text):
-            return text
-
-    writer = csv.writer(Line())
-    with translation.override(language):
-        yield "\ufeff" + writer.writerow([str(column.header) for column in COLUMNS])
-        for entry in entries:
-            values = []
-            for column in COLUMNS:
-                value = column.value(entry)
-                if column.is_time:
-                    value = _local(value).strftime(CSV_TIME_FORMAT) if value else ""
-                values.append(value)
-            yield writer.writerow(values)
+    """The CSV, a line at a time (for a streaming response), with the byte order mark Excel needs."""
+    return exports.csv_chunks(COLUMNS, entries)
 
 
 def problem_list_csv(entries: Iterable[ProblemListEntry], file) -> None:
@@ -347,45 +312,8 @@ def problem_list_csv(entries: Iterable[ProblemListEntry], file) -> None:
 
 
 def problem_list_xlsx(entries: Iterable[ProblemListEntry], file, *, title: str = "") -> None:
-    """Write the list as an .xlsx workbook to a binary file: a bold header row, frozen under the header,
-    column widths, times as real dates in Asia/Shanghai and an autofilter over every row. openpyxl's
-    write-only mode keeps one row in memory at a time, so long lists do not fill the server's memory."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_sheet_title(title or _("Problem list")))
-    sheet.freeze_panes = "A2"
-    for index, column in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    bold = Font(bold=True)
-    header = []
-    for column in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=str(column.header))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    rows = 1
-    for entry in entries:
-        values = []
-        for column in COLUMNS:
-            value = column.value(entry)
-            if column.is_time:
-                cell = WriteOnlyCell(sheet, value=_local(value))
-                cell.number_format = XLSX_TIME_FORMAT
-                value = cell
-            values.append(value)
-        sheet.append(values)
-        rows += 1
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{rows}"
-    book.save(file)
-
-
-def _sheet_title(title: str) -> str:
-    # Excel refuses these characters in a sheet's name, and names longer than 31 characters.
-    return "".join(c for c in title if c not in "[]:*?/\\")[:31] or "Sheet"
+    """Write the list as an .xlsx workbook to a binary file (see ``jianhua.exports.write_xlsx``)."""
+    exports.write_xlsx(COLUMNS, entries, file, title=title or _("Problem list"))
 
 
 def export_filename(unit: ListUnit, extension: str, *, today: date | None = None) -> str:

@@ -10,8 +10,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from grids.models import Department, User
@@ -19,6 +20,8 @@ from issues import selectors as issue_selectors
 from issues.forms import add_service_error
 from issues.models import Tier
 from issues.services import Conflict, InvalidInput, PermissionRefused
+from jianhua import exports
+from jianhua.exports import Column
 
 from .. import accountability
 from ..models import Outcome, RecordKind, RecordState
@@ -111,6 +114,22 @@ class ManualRecordForm(forms.Form):
 
 # Pages --------------------------------------------------------------------------------------------
 
+EXPORT_COLUMNS = (
+    Column(gettext_lazy("tracking number"), lambda r: r.issue.number, 18),
+    Column(gettext_lazy("title"), lambda r: r.issue.title, 32),
+    Column(gettext_lazy("kind"), lambda r: r.get_kind_display(), 24),
+    Column(gettext_lazy("Against"), lambda r: "、".join(str(n) for n in r.unit_names), 20),
+    Column(gettext_lazy("person"), lambda r: str(r.person) if r.person_id else "", 12),
+    Column(gettext_lazy("facts"), lambda r: r.facts, 48),
+    Column(gettext_lazy("created by a rule"), lambda r: gettext("Yes") if r.automatic else gettext("No"), 8),
+    Column(gettext_lazy("recorded at"), lambda r: r.created_at, 17, True),
+    Column(gettext_lazy("state"), lambda r: r.get_state_display(), 10),
+    Column(gettext_lazy("outcome"), lambda r: r.get_outcome_display(), 16),
+    Column(gettext_lazy("inspector's reasons"), lambda r: r.decision_note, 30),
+    Column(gettext_lazy("decided by"), lambda r: str(r.decided_by) if r.decided_by_id else "", 12),
+    Column(gettext_lazy("decided at"), lambda r: r.decided_at, 17, True),
+)
+
 @login_required
 def record_list(request):
     """The accountability list in the user's scope: filters, counts per state, one page of records."""
@@ -119,6 +138,13 @@ def record_list(request):
     filters = RecordFilterForm(request.GET)
     wanted = filters.record_filters()
     records = accountability.record_list_for(request.user, filters=wanted)
+    export = request.GET.get("format", "")
+    if export in exports.CONTENT_TYPES:  # every matching record, with the same filters
+        today = timezone.localdate()
+        return exports.download(EXPORT_COLUMNS, records.iterator(chunk_size=500), export,
+                                filename=f"{_('Accountability list')}-{today:%Y%m%d}.{export}",
+                                fallback=f"accountability-list-{today:%Y%m%d}.{export}",
+                                title=_("Accountability list"))
     page = Paginator(records, filters.rows_per_page()).get_page(request.GET.get("page"))
     counts = accountability.record_state_counts(request.user, filters=wanted)
     states = [(value, label, counts[value]) for value, label in RecordState.choices]

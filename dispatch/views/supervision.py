@@ -19,6 +19,8 @@ from issues import rules, selectors
 from issues.forms import add_service_error
 from issues.services import Conflict, InvalidInput, PermissionRefused
 from issues.views import _refused, staff_required
+from jianhua import exports
+from jianhua.exports import Column
 
 from .. import supervision
 from ..models import SupervisionSource, SupervisionState
@@ -145,11 +147,35 @@ class MeetingForm(forms.Form):
 
 # The list and an item -----------------------------------------------------------------------------
 
+EXPORT_COLUMNS = (
+    Column(gettext_lazy("tracking number"), lambda i: i.issue.number, 18),
+    Column(gettext_lazy("title"), lambda i: i.issue.title, 32),
+    Column(gettext_lazy("category"), lambda i: str(i.issue.category), 20),
+    Column(gettext_lazy("street"), lambda i: i.issue.street.name, 12),
+    Column(gettext_lazy("community"), lambda i: i.issue.community.name, 14),
+    Column(gettext_lazy("grid"), lambda i: i.issue.grid.name, 20),
+    Column(gettext_lazy("status"), lambda i: i.issue.get_status_display(), 10),
+    Column(gettext_lazy("source"), lambda i: i.get_source_display(), 18),
+    Column(gettext_lazy("instruction"), lambda i: i.instruction, 40),
+    Column(gettext_lazy("supervisor"), lambda i: str(i.supervisor) if i.supervisor_id else "", 14),
+    Column(gettext_lazy("supervision deadline"), lambda i: i.due, 17, True),
+    Column(gettext_lazy("put on the list at"), lambda i: i.created_at, 17, True),
+    Column(gettext_lazy("state"), lambda i: i.get_state_display(), 10),
+    Column(gettext_lazy("closed at"), lambda i: i.closed_at, 17, True),
+    Column(gettext_lazy("progress reports"), lambda i: i.report_count, 8),
+)
+
 @staff_required
 def item_list(request):
     """The supervision items in the officer's scope, filtered; one page is a fixed number of queries."""
     filters = ItemFilterForm(request.GET)
     items = supervision.supervision_list_for(request.user, filters=filters.item_filters())
+    export = request.GET.get("format", "")
+    if export in exports.CONTENT_TYPES:  # every matching item, with the same filters
+        today = timezone.localdate()
+        return exports.download(EXPORT_COLUMNS, items.iterator(chunk_size=500), export,
+                                filename=f"{_('Supervision list')}-{today:%Y%m%d}.{export}",
+                                fallback=f"supervision-list-{today:%Y%m%d}.{export}", title=_("Supervision list"))
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "dispatch/supervision/item_list.html", {
         "filters": filters, "page": page, "may_supervise": supervision.may_supervise(request.user),

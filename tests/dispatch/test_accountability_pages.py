@@ -275,3 +275,19 @@ def test_the_schema_describes_the_accountability_calls():
     for path in ["/api/v1/accountability/", "/api/v1/accountability/{id}/", "/api/v1/accountability/{id}/confirm/",
                  "/api/v1/accountability/{id}/dismiss/"]:
         assert path in schema["paths"], path
+
+
+def test_the_accountability_list_exports_every_matching_record(signed_in, inspector, file_issue, community_staff,
+                                                                street_staff):
+    import csv
+    import io
+
+    from issues import services as issue_services
+
+    issue = issue_services.issue_accept(issue=file_issue(), actor=community_staff)
+    issue = issue_services.issue_escalate(issue=issue, actor=community_staff, reason="请街道处理")
+    issue_services.issue_send_back(issue=issue, actor=street_staff, reason="社区可自行解决", unjustified=True)
+    response = signed_in(inspector).get("/accountability/?format=csv")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert len(rows) == 2 and rows[1][0] == issue.number and "乱吹哨" in rows[1][2]

@@ -298,3 +298,25 @@ def test_the_schema_describes_the_supervision_calls():
                  "/api/v1/supervision/items/{id}/instructions/", "/api/v1/supervision/items/{id}/reports/",
                  "/api/v1/supervision/meetings/", "/api/v1/supervision/meetings/{id}/"]:
         assert path in schema["paths"], path
+
+
+def test_the_supervision_list_exports_every_matching_item(signed_in, command_centre, file_issue, advance):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from dispatch import supervision as supervision_services
+
+    issues = [advance(file_issue(title=f"第{n}件督办"), Status.ACCEPTED) for n in range(3)]
+    for issue in issues:
+        supervision_services.supervision_open(issue=issue, actor=command_centre, instruction="限期办结",
+                                              supervisor=command_centre, due=None)
+    client = signed_in(command_centre)
+    response = client.get("/supervision/?format=csv")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][0] == "诉求编号" and sorted(row[0] for row in rows[1:]) == sorted(i.number for i in issues)
+    book = load_workbook(io.BytesIO(b"".join(client.get("/supervision/?format=xlsx").streaming_content)))
+    sheet = book.active
+    assert sheet.max_row == 4 and {sheet.cell(row=r, column=9).value for r in range(2, 5)} == {"限期办结"}
