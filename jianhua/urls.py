@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("issues.api.urls")),
     path("api/v1/", include("dispatch.api.urls")),
     path("api/v1/", include("notifications.api.urls")),
+    path("api/v1/", include("stats.api.urls")),
     path("open311/v2/", include("open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "dispatch",
     "open311",
     "notifications",
+    "stats",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,224 @@
+"""The dashboard figures' API under /api/v1/stats/: thin views that validate the query, ask ``stats.kpis``
+and answer JSON. Staff only, each in their scope (``kpis.Scope.for_user``); errors are
+``{"detail": "…", "field": "…"}`` with 400 for a bad parameter, 403 for who may see no figures, 404
+for a parent area outside the user's scope. Every call is a fixed number of queries."""
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import permissions, serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import kpis
+
+ERROR = inline_serializer("StatsError", {"detail": serializers.CharField(),
+                                         "field": serializers.CharField(allow_null=True)})
+ERRORS = {400: OpenApiResponse(ERROR, description="a bad parameter"),
+          403: OpenApiResponse(ERROR, description="not staff: no figures")}
+MAX_DAYS = 3660
+
+
+class HasFigures(permissions.BasePermission):
+    message = gettext_lazy("Dashboard figures are for staff.")
+
+    def has_permission(self, request, view):
+        return kpis.Scope.for_user(request.user) is not None
+
+
+# Query parameters ---------------------------------------------------------------------------------
+
+class PeriodQuery(serializers.Serializer):
+    start = serializers.DateField(required=False, help_text="first local day (YYYY-MM-DD)")
+    end = serializers.DateField(required=False, help_text="last local day, included (default: today)")
+    tier = serializers.ChoiceField(kpis.TIERS, default="all",
+                                   help_text="all: each issue once; a tier: that tier's own figures")
+
+
+class TrendQuery(PeriodQuery):
+    interval = serializers.ChoiceField(kpis.INTERVALS, default="day")
+
+
+class BreakdownQuery(PeriodQuery):
+    by = serializers.ChoiceField(kpis.DIMENSIONS)
+
+
+class MapQuery(PeriodQuery):
+    level = serializers.ChoiceField(kpis.MAP_LEVELS, default="street")
+    parent = serializers.CharField(required=False, default="",
+                                   help_text="the street's code (level=community) or community's code (level=grid)")
+    measure = serializers.ChoiceField(kpis.MAP_MEASURES, default="per_thousand")
+
+
+class RankingQuery(serializers.Serializer):
+    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="YYYY-MM (default: last month)")
+    level = serializers.ChoiceField(kpis.RANKING_LEVELS, default="street")
+
+
+def _valid(serializer_class, request) -> dict:
+    query = serializer_class(data=request.query_params)
+    if not query.is_valid():
+        name, messages = next(iter(query.errors.items()))
+        raise ValidationError({"detail": f"{name}: {messages[0]}", "field": name})
+    return query.validated_data
+
+
+def _period(params: dict, *, default_days: int | None = None) -> kpis.Period:
+    today = timezone.localdate()
+    end = params.get("end") or today
+    if "start" in params:
+        start = params["start"]
+    elif default_days:
+        start = end - datetime.timedelta(days=default_days - 1)
+    else:
+        start = end.replace(month=1, day=1)
+    if start > end:
+        raise ValidationError({"detail": _("The period must not end before it starts."), "field": "end"})
+    if (end - start).days >= MAX_DAYS:
+        raise ValidationError({"detail": _("The period may span at most %(days)s days.") % {"days": MAX_DAYS},
+                               "field": "start"})
+    return kpis.Period(start, end)
+
+
+def _period_out(period: kpis.Period) -> dict:
+    return {"start": period.start, "end": period.end}
+
+
+# Shapes -------------------------------------------------------------------------------------------
+
+FIGURE_FIELDS = {
+    **{name: serializers.IntegerField() for name in (
+        "received", "accepted", "dispatched", "responded", "responded_on_time", "resolved", "closed", "solved",
+        "closed_on_time", "rated", "satisfied", "basically_satisfied", "dissatisfied", "unrated", "reopened",
+        "escalated", "overdue_marks")},
+    **{name: serializers.FloatField(allow_null=True) for name in (
+        "response_rate", "resolution_rate", "on_time_resolution_rate", "satisfaction_rate", "reopen_rate",
+        "median_response_minutes", "median_resolution_hours", "mean_response_minutes", "mean_resolution_hours")},
+}
+Figures = inline_serializer("StatsFigures", FIGURE_FIELDS)
+PeriodShape = inline_serializer("StatsPeriod", {"start": serializers.DateField(), "end": serializers.DateField()})
+ScopeShape = inline_serializer("StatsScope", {"level": serializers.CharField(), "id": serializers.IntegerField(allow_null=True)})
+SummaryShape = inline_serializer("StatsSummary", {
+    "period": PeriodShape, "scope": ScopeShape, "tier": serializers.CharField(), "figures": Figures,
+    "headline": serializers.CharField(),
+    "current": inline_serializer("StatsCurrent", {name: serializers.IntegerField() for name in (
+        "open", "overdue", "supervised", "accountability_candidates")}),
+})
+TrendShape = inline_serializer("StatsTrend", {
+    "period": PeriodShape, "interval": serializers.CharField(), "tier": serializers.CharField(),
+    "points": inline_serializer("StatsTrendPoint", {"start": serializers.DateField(), **FIGURE_FIELDS}, many=True),
+})
+BreakdownShape = inline_serializer("StatsBreakdown", {
+    "period": PeriodShape, "by": serializers.CharField(), "tier": serializers.CharField(),
+    "rows": inline_serializer("StatsBreakdownRow", {"code": serializers.CharField(), "name": serializers.CharField(),
+                                                    **FIGURE_FIELDS}, many=True),
+})
+MapShape = inline_serializer("StatsMap", {
+    "period": PeriodShape, "level": serializers.CharField(), "parent": serializers.CharField(),
+    "measure": serializers.CharField(),
+    "areas": inline_serializer("StatsMapArea", {"code": serializers.CharField(), "name": serializers.CharField(),
+                                                "value": serializers.FloatField(allow_null=True)}, many=True),
+})
+RankingShape = inline_serializer("StatsRanking", {
+    "month": serializers.CharField(), "level": serializers.CharField(),
+    "weights": serializers.DictField(child=serializers.FloatField()),
+    "rows": inline_serializer("StatsRankingRow", {"rank": serializers.IntegerField(), "code": serializers.CharField(),
+                                                  "name": serializers.CharField(),
+                                                  "score": serializers.FloatField(allow_null=True), **FIGURE_FIELDS},
+                              many=True),
+})
+
+
+class StatsView(APIView):
+    permission_classes = [permissions.IsAuthenticated, HasFigures]
+
+    def scope(self) -> kpis.Scope:
+        return kpis.Scope.for_user(self.request.user)
+
+
+@extend_schema(tags=["stats"], parameters=[PeriodQuery], responses={200: SummaryShape, **ERRORS})
+class SummaryView(StatsView):
+    """Headline figures of a period (default: this year to today) and the counts of now."""
+
+    def get(self, request):
+        params = _valid(PeriodQuery, request)
+        period, scope, tier = _period(params), self.scope(), params["tier"]
+        numbers = kpis.period_figures(period, scope, tier=tier)
+        return Response({"period": _period_out(period), "scope": {"level": scope.level, "id": scope.id},
+                         "tier": tier, "figures": numbers, "headline": kpis.headline(numbers),
+                         "current": kpis.current_counts(scope, tier=tier)})
+
+
+TREND_DEFAULT_DAYS = {"day": 30, "week": 7 * 12, "month": 365}
+TREND_MAX_POINTS = {"day": 92, "week": 106, "month": 120}
+
+
+@extend_schema(tags=["stats"], parameters=[TrendQuery], responses={200: TrendShape, **ERRORS})
+class TrendView(StatsView):
+    """The figures per day, ISO week or month (default: the last 30 days, 12 weeks or 12 months)."""
+
+    def get(self, request):
+        params = _valid(TrendQuery, request)
+        interval = params["interval"]
+        period = _period(params, default_days=TREND_DEFAULT_DAYS[interval])
+        points = {"day": period.days, "week": period.days / 7 + 1,
+                  "month": (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1}
+        if points[interval] > TREND_MAX_POINTS[interval]:
+            raise ValidationError({"detail": _("Too many points: at most %(n)s per trend.")
+                                   % {"n": TREND_MAX_POINTS[interval]}, "field": "start"})
+        rows = kpis.trend(period, self.scope(), interval=interval, tier=params["tier"])
+        return Response({"period": _period_out(period), "interval": interval, "tier": params["tier"], "points": rows})
+
+
+@extend_schema(tags=["stats"], parameters=[BreakdownQuery], responses={200: BreakdownShape, **ERRORS})
+class BreakdownView(StatsView):
+    """The figures of a period (default: the last 30 days) per street, community, grid, department,
+    category (top or sub) or channel within the user's scope."""
+
+    def get(self, request):
+        params = _valid(BreakdownQuery, request)
+        period = _period(params, default_days=30)
+        rows = kpis.breakdown(period, self.scope(), by=params["by"], tier=params["tier"])
+        return Response({"period": _period_out(period), "by": params["by"], "tier": params["tier"], "rows": rows})
+
+
+@extend_schema(tags=["stats"], parameters=[MapQuery],
+               responses={200: MapShape, 404: OpenApiResponse(ERROR, description="no such parent area in scope"),
+                          **ERRORS})
+class MapView(StatsView):
+    """One value per area for colouring the map (geometry: /api/v1/grids/geojson/ and the area details);
+    default: streets, issues per 1,000 residents over the last 30 days."""
+
+    def get(self, request):
+        params = _valid(MapQuery, request)
+        period, level, parent = _period(params, default_days=30), params["level"], params["parent"]
+        if parent and level == "street":
+            raise ValidationError({"detail": _("Streets have no parent area to choose."), "field": "parent"})
+        areas = kpis.map_values(period, self.scope(), level=level, parent=parent, measure=params["measure"],
+                                tier=params["tier"])
+        if parent and not areas:
+            raise NotFound({"detail": _("No such area in your scope: %(code)s.") % {"code": parent},
+                            "field": "parent"})
+        return Response({"period": _period_out(period), "level": level, "parent": parent,
+                         "measure": params["measure"], "areas": areas})
+
+
+@extend_schema(tags=["stats"], parameters=[RankingQuery], responses={200: RankingShape, **ERRORS})
+class RankingView(StatsView):
+    """The monthly evaluation (每月一评): each unit's figures and weighted score (weights: the setting
+    EVALUATION_WEIGHTS), ranked; units outside the user's scope are left out."""
+
+    def get(self, request):
+        params = _valid(RankingQuery, request)
+        if "month" in params:
+            month = datetime.date(int(params["month"][:4]), int(params["month"][5:7]), 1)
+        else:
+            month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+        rows = kpis.ranking(month, level=params["level"], scope=self.scope())
+        for row in rows:
+            row.pop("id"), row.pop("street_id")
+        return Response({"month": f"{month:%Y-%m}", "level": params["level"], "weights": kpis.evaluation_weights(),
+                         "rows": rows})
