@@ -422,8 +422,8 @@ def _event_details(event, issue, department_names):
         details.append(_("Assisting: %(names)s") % {
             "names": "、".join(department_names.get(code, code) for code in data["assisting"])})
     if data.get("from_tier") and data.get("to_tier"):
-        details.append(_("From %(lower)s to %(upper)s") % {"lower": _label(Tier, data["from_tier"]),
-                                                           "upper": _label(Tier, data["to_tier"])})
+        details.append(_("From %(from_tier)s to %(to_tier)s") % {"from_tier": _label(Tier, data["from_tier"]),
+                                                                 "to_tier": _label(Tier, data["to_tier"])})
     if data.get("unjustified"):
         details.append(_("Finding: the whistle was unjustified (乱吹哨)"))
     if data.get("deadline"):

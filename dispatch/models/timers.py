@@ -6,8 +6,10 @@ from issues.models import Issue, IssueAssist
 
 
 class AlertKind(models.TextChoices):
+    # xgettext:no-python-format
     RESPONSE_REMINDER = "response_reminder", _("75 % of the response time has passed")
     RESPONSE_OVERDUE = "response_overdue", _("No report for duty in time (接哨不报到)")
+    # xgettext:no-python-format
     RESOLUTION_REMINDER = "resolution_reminder", _("75 % of the resolution time has passed")
     RESOLUTION_OVERDUE = "resolution_overdue", _("Not resolved in time (慢作为)")
 

@@ -59,7 +59,7 @@ def test_the_whole_upward_path(file_issue, resident, community_staff, street_sta
     issue = services.issue_escalate(issue=issue, actor=street_staff, reason="需要区级部门处置")
     issue = services.issue_accept(issue=issue, actor=command_centre)
     assert issue.owner_tier == Tier.DISTRICT
-    with pytest.raises(services.Conflict, match="top tier"):
+    with pytest.raises(services.Conflict, match="top tier|最高层级"):
         services.issue_escalate(issue=issue, actor=command_centre, reason="再上报")
 
     issue = services.issue_dispatch(issue=issue, actor=command_centre, department=urban,
@@ -72,7 +72,7 @@ def test_the_whole_upward_path(file_issue, resident, community_staff, street_sta
     # The lead cannot resolve before every assisting department has reported its part.
     with pytest.raises(services.Conflict, match=helper_a.short_name):
         services.issue_resolve(issue=issue, actor=lead, result="已处理")
-    with pytest.raises(services.Conflict, match="Report for duty"):
+    with pytest.raises(services.Conflict, match="Report for duty|请先报到"):
         services.issue_assist_report(issue=issue, actor=staff_a, report="已配合")
     for staff in (staff_a, staff_b):
         issue = services.issue_assist_respond(issue=issue, actor=staff, note="已到场")
@@ -137,7 +137,7 @@ def test_the_assisting_steps_through_the_page_and_the_api(file_issue, community_
 def test_assisting_departments_need_a_lead_and_the_district(file_issue, advance, community_staff, command_centre,
                                                             street_staff, departments, grid_officer):
     urban, (helper_a, _) = departments
-    with pytest.raises(services.InvalidInput, match="lead"):
+    with pytest.raises(services.InvalidInput, match="lead|牵头部门"):
         services.issue_dispatch(issue=advance(file_issue(), Status.ACCEPTED), actor=community_staff,
                                 handler=grid_officer, assisting=[helper_a])
     issue = to_district(file_issue(), community_staff, street_staff, command_centre)
