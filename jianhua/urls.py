@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("issues.urls")),
     path("", include("dispatch.urls")),
     path("notifications/", include("notifications.urls")),
+    path("dashboard/", include("stats.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("grids.api.urls")),
     path("api/v1/", include("issues.api.urls")),
