@@ -274,6 +274,9 @@ class Issue(models.Model):
             models.Index(fields=["community", "status", "-created_at"], name="issue_community_queue"),
             models.Index(fields=["street", "status", "-created_at"], name="issue_street_queue"),
             models.Index(fields=["status", "-created_at"], name="issue_district_queue"),
+            # Newest first, id included: a page of ids is read from the index alone, however deep
+            # (jianhua.pagination.LargeListPaginator).
+            models.Index(fields=["-created_at", "-id"], name="issue_newest_first"),
             models.Index(fields=["handler", "status"], name="issue_handler"),
             models.Index(fields=["category", "status"], name="issue_category_status"),
         ]

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from grids.models import Department, Role
 from grids.views import base_map_config
+from jianhua.pagination import LargeListPaginator
 
 from . import forms, rules, selectors, services
 from .attributes import answers_for_display
@@ -185,7 +186,7 @@ def work_queue(request):
     """The issues in the officer's area, filtered; one page is a fixed number of queries."""
     filters = forms.WorkQueueFilterForm(request.GET)
     issues = selectors.issue_list_for(request.user, filters=filters.issue_filters())
-    page = Paginator(issues, filters.rows_per_page()).get_page(request.GET.get("page"))
+    page = LargeListPaginator(issues, filters.rows_per_page()).get_page(request.GET.get("page"))
     return render(request, "issues/work_queue.html", {
         "filters": filters, "page": page, "may_file": rules.may_file_for_others(request.user),
     })

@@ -150,7 +150,7 @@ def test_the_list_costs_the_same_queries_whatever_the_page_size(file_issue, adva
                                                                 django_assert_num_queries):
     for n in range(12):
         issue = file_issue(title=f"问题{n}")
-        if n % 3 == 0:
+        if n % 2 == 0:  # every page holds dispatched issues (with a handler) and new ones (without)
             advance(issue, Status.DISPATCHED)
     client = api_as(command_centre)
     counts = []
@@ -162,7 +162,9 @@ def test_the_list_costs_the_same_queries_whatever_the_page_size(file_issue, adva
             rows = client.get("/api/v1/issues/", {"page_size": size}).json()["results"]
         assert len(rows) == size
         counts.append(len(queries))
-    assert counts[0] == counts[1] <= 3
+    # The token, the count, the page, then one query per related table shown (category with its parent,
+    # grid, community, street, handler) – never one per row.
+    assert counts[0] == counts[1] <= 8
 
 
 def test_filters(file_issue, advance, command_centre, categories):
