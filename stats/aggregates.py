@@ -35,6 +35,7 @@ from .models import (
     RESOLUTION_BUCKETS,
     RESPONSE_BUCKET_MINUTES,
     RESPONSE_BUCKETS,
+    ROLLUPS,
     DailyFact,
     MonthlyFact,
 )
@@ -170,10 +171,13 @@ def event_recorded_count(sender, issue, event, **kwargs):
     departments = dict(_department_ids(codes)) if codes else {}
     for contribution in contributions:
         department = departments.get(contribution.department_code, 0)
-        key = {"tier": contribution.tier, "department": department, **place}
-        _upsert(DailyFact, {**key, "day": contribution.day, "top_category": top_category,
-                            "category": issue.category_id, "channel": issue.channel}, contribution.counts)
-        _upsert(MonthlyFact, {**key, "month": contribution.day.replace(day=1)}, contribution.counts)
+        row = {"tier": contribution.tier, "department": department, **place, "day": contribution.day,
+               "month": contribution.day.replace(day=1), "top_category": top_category,
+               "category": issue.category_id, "channel": issue.channel}
+        _upsert(DailyFact, {c: row[c] for c in ("day", "tier", "department", "street", "community", "grid",
+                                                "top_category", "category", "channel")}, contribution.counts)
+        for model, time_column, keys in ROLLUPS:
+            _upsert(model, {c: row[c] for c in (time_column, *keys)}, contribution.counts)
 
 
 def _department_ids(codes):
@@ -182,10 +186,13 @@ def _department_ids(codes):
     return Department.objects.filter(code__in=codes).values_list("code", "id")
 
 
-UNIQUE_KEYS = {
-    DailyFact: ("day", "tier", "grid", "category", "channel", "department"),
-    MonthlyFact: ("month", "tier", "grid", "department"),
-}
+def _unique_key(model) -> tuple:
+    """The columns of the model's one unique constraint: the upsert's conflict target."""
+    (constraint,) = model._meta.constraints
+    return tuple(constraint.fields)
+
+
+UNIQUE_KEYS = {model: _unique_key(model) for model in (DailyFact, *(rollup[0] for rollup in ROLLUPS))}
 
 
 def _upsert(model, key: dict, counts: dict) -> None:
@@ -366,30 +373,42 @@ def facts_rebuild(start: datetime.date | None = None, end: datetime.date | None 
         "month_end": _last_of_month(end),
     }
     daily = connection.ops.quote_name(DailyFact._meta.db_table)
-    monthly = connection.ops.quote_name(MonthlyFact._meta.db_table)
     measures = ", ".join(MEASURES)
     keys = "day, tier, street, community, grid, top_category, category, channel, department"
     select = _select_sql(d, ranged=ranged)
+    written = {}
     with transaction.atomic(), connection.cursor() as cursor:
         if d.postgres:
             cursor.execute("SET LOCAL work_mem = '256MB'")
-        if ranged:
-            cursor.execute(f"DELETE FROM {daily} WHERE day >= %(day_start)s AND day <= %(day_end)s", params)
-            cursor.execute(f"DELETE FROM {monthly} WHERE month >= %(month_start)s AND month <= %(month_end)s", params)
-        else:
-            cursor.execute(f"DELETE FROM {daily}")
-            cursor.execute(f"DELETE FROM {monthly}")
+        tables = [(DailyFact, "day")] + [(model, time_column) for model, time_column, _keys in ROLLUPS]
+        for model, time_column in tables:
+            table = connection.ops.quote_name(model._meta.db_table)
+            if not ranged:
+                cursor.execute(f"DELETE FROM {table}")
+            elif time_column == "day":
+                cursor.execute(f"DELETE FROM {table} WHERE day >= %(day_start)s AND day <= %(day_end)s", params)
+            else:
+                cursor.execute(f"DELETE FROM {table} WHERE month >= %(month_start)s AND month <= %(month_end)s",
+                               params)
         cursor.execute(f"INSERT INTO {daily} ({keys}, {measures}) SELECT * FROM ({select}) facts "
                        "WHERE facts.day >= %(day_start)s AND facts.day <= %(day_end)s", params)
-        days = cursor.rowcount
+        written["daily"] = cursor.rowcount
         sums = ", ".join(f"SUM({m})" for m in MEASURES)
-        cursor.execute(
-            f"INSERT INTO {monthly} (month, tier, street, community, grid, department, {measures}) "
-            f"SELECT {d.month('day')}, tier, street, community, grid, department, {sums} FROM {daily} "
-            f"WHERE day >= %(month_start)s AND day <= %(month_end)s "
-            f"GROUP BY {d.month('day')}, tier, street, community, grid, department", params)
-        months = cursor.rowcount
+        for model, time_column, rollup_keys in ROLLUPS:
+            # Each roll-up is a GROUP BY of the daily facts: the days written, or the months they touch whole.
+            table = connection.ops.quote_name(model._meta.db_table)
+            moment = d.month("day") if time_column == "month" else "day"
+            bounds = ("%(month_start)s", "%(month_end)s") if time_column == "month" else ("%(day_start)s",
+                                                                                           "%(day_end)s")
+            columns = ", ".join(rollup_keys)
+            cursor.execute(
+                f"INSERT INTO {table} ({time_column}, {columns}, {measures}) "
+                f"SELECT {moment}, {columns}, {sums} FROM {daily} WHERE day >= {bounds[0]} AND day <= {bounds[1]} "
+                f"GROUP BY {moment}, {columns}", params)
+            written[model._meta.model_name] = cursor.rowcount
+            if d.postgres:
+                cursor.execute(f"ANALYZE {table}")
         if d.postgres:
             cursor.execute(f"ANALYZE {daily}")
-            cursor.execute(f"ANALYZE {monthly}")
-    return {"daily": days, "monthly": months}
+    written["monthly"] = written.get("monthlyfact", 0)
+    return written

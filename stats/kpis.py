@@ -63,7 +63,11 @@ from .models import (
     RESOLUTION_BUCKETS,
     RESPONSE_BUCKET_MINUTES,
     RESPONSE_BUCKETS,
+    CategoryDayFact,
+    CategoryMonthFact,
+    CommunityDayFact,
     DailyFact,
+    GridDayFact,
     MonthlyFact,
 )
 
@@ -201,23 +205,38 @@ def _split(period: Period):
     return (first, last), days
 
 
+CATEGORY_DIMENSIONS = ("top_category", "category", "channel")
+
+
+def fact_tables(scope: Scope, by: str | None = None):
+    """(the daily table, the monthly table or None) that hold what ``by`` and the scope need with the
+    fewest rows: the roll-ups for the district, a street or a department; the full daily facts only where
+    they are few (a community's or a grid's breakdown by category or channel)."""
+    if by in CATEGORY_DIMENSIONS:
+        if scope.level in ("district", "street", "department"):
+            return CategoryDayFact, CategoryMonthFact
+        return DailyFact, None
+    if by == "grid" or scope.level == "grid":
+        return GridDayFact, MonthlyFact
+    return CommunityDayFact, MonthlyFact
+
+
 def fact_sums(period: Period, scope: Scope, *, tier: str = "all", by: str | None = None) -> dict:
     """Summed counters per value of ``by`` (one of DIMENSIONS, or None for one total under the key None).
 
-    Two queries, whatever the data: whole months from MonthlyFact and the days around them from
-    DailyFact; a breakdown by category or channel reads DailyFact for the whole period (one query)."""
+    Two queries, whatever the data: whole months from a monthly table and the days around them from a
+    daily one (``fact_tables``), each growing with days and areas, not with the number of issues."""
     where = scope.facts_q()
     if tier != "all":
         where &= Q(tier=tier)
+    daily_table, monthly_table = fact_tables(scope, by)
     months, days = _split(period)
-    if by in ("top_category", "category", "channel"):
+    if monthly_table is None:
         months, days = None, Q(day__range=(period.start, period.end))
-    daily = DailyFact.objects.filter(where, days)
-    monthly = MonthlyFact.objects.filter(where)
-    monthly = monthly.filter(month__gte=months[0], month__lt=months[1]) if months else monthly.filter(pk=-1)
-    if by in ("top_category", "category", "channel"):
-        parts = [daily.values(by).annotate(**SUMS).order_by(), []]
-    elif by:
+    daily = daily_table.objects.filter(where, days)
+    monthly = (monthly_table or MonthlyFact).objects.filter(where)
+    monthly = monthly.filter(month__gte=months[0], month__lt=months[1]) if months else monthly.none()
+    if by:
         parts = [qs.values(by).annotate(**SUMS).order_by() for qs in (daily, monthly)]
     else:  # one total row each
         parts = [[qs.aggregate(**SUMS)] for qs in (daily, monthly)]
@@ -293,7 +312,8 @@ def trend(period: Period, scope: Scope, *, interval: str, tier: str = "all") -> 
         if interval == "week":
             start = start - datetime.timedelta(days=start.weekday())
             end = end + datetime.timedelta(days=6 - end.weekday())
-        rows = DailyFact.objects.filter(where, day__range=(start, end)).values("day").annotate(**SUMS).order_by()
+        daily_table, _monthly = fact_tables(scope)
+        rows = daily_table.objects.filter(where, day__range=(start, end)).values("day").annotate(**SUMS).order_by()
         step = 7 if interval == "week" else 1
         keys = [start + datetime.timedelta(days=i) for i in range(0, (end - start).days + 1, step)]
         for row in rows:

@@ -75,3 +75,85 @@ class MonthlyFact(FactBase):
                                                name="monthly_fact_key")]
         indexes = [models.Index(fields=["street", "month"], name="monthly_fact_street"),
                    models.Index(fields=["department", "month"], name="monthly_fact_department")]
+
+
+# Roll-ups for wide scopes. DailyFact has a row per grid × category × channel of each day – a few thousand
+# rows a day at a million issues a year – which is right for a grid or a community and too many for the
+# district over a month. These tables keep the same counters with fewer keys, so that what the district
+# and a street read grows with days and areas, not with issues. Each is kept by the same upsert as
+# DailyFact (stats.aggregates) and rebuilt from it by a GROUP BY.
+
+class RollupBase(models.Model):
+    tier = models.CharField(_("tier"), max_length=10)
+    department = models.IntegerField(_("department id"), default=0, help_text="0: no department")
+    street = models.IntegerField(_("street id"))
+
+    class Meta:
+        abstract = True
+
+
+for _name, _field in _counter_fields().items():
+    RollupBase.add_to_class(_name, _field)
+
+
+class GridDayFact(RollupBase):
+    """Day × tier × grid × department: the map's grids and a grid's or community's days."""
+
+    day = models.DateField(_("day"))
+    community = models.IntegerField(_("community id"))
+    grid = models.IntegerField(_("grid id"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "tier", "grid", "department"], name="grid_day_key")]
+        indexes = [models.Index(fields=["day"], name="grid_day_day")]
+
+
+class CommunityDayFact(RollupBase):
+    """Day × tier × community × department: the district's and a street's days."""
+
+    day = models.DateField(_("day"))
+    community = models.IntegerField(_("community id"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "tier", "community", "department"],
+                                               name="community_day_key")]
+        indexes = [models.Index(fields=["day"], name="community_day_day")]
+
+
+class CategoryDayFact(RollupBase):
+    """Day × tier × street × category × channel × department: the breakdowns by category and channel."""
+
+    day = models.DateField(_("day"))
+    top_category = models.IntegerField(_("top category id"))
+    category = models.IntegerField(_("category id"))
+    channel = models.CharField(_("channel"), max_length=20)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "tier", "street", "category", "channel", "department"],
+                                               name="category_day_key")]
+        indexes = [models.Index(fields=["day"], name="category_day_day")]
+
+
+class CategoryMonthFact(RollupBase):
+    """Month × tier × street × category × channel × department: the same for whole months."""
+
+    month = models.DateField(_("month"), help_text="the first day of the month")
+    top_category = models.IntegerField(_("top category id"))
+    category = models.IntegerField(_("category id"))
+    channel = models.CharField(_("channel"), max_length=20)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "tier", "street", "category", "channel",
+                                                       "department"], name="category_month_key")]
+        indexes = [models.Index(fields=["month"], name="category_month_month")]
+
+
+# (model, its time column, its key columns besides time) – what the upsert and the rebuild write, from
+# one place. MonthlyFact is a roll-up of DailyFact too.
+ROLLUPS = (
+    (MonthlyFact, "month", ("tier", "street", "community", "grid", "department")),
+    (GridDayFact, "day", ("tier", "street", "community", "grid", "department")),
+    (CommunityDayFact, "day", ("tier", "street", "community", "department")),
+    (CategoryDayFact, "day", ("tier", "street", "top_category", "category", "channel", "department")),
+    (CategoryMonthFact, "month", ("tier", "street", "top_category", "category", "channel", "department")),
+)
