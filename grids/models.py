@@ -248,6 +248,19 @@ class User(AbstractUser):
         """The district, street, community, grid or department this account serves, or None."""
         return getattr(self, self.level) if self.level else None
 
+    @property
+    def area_name(self) -> str:
+        """The name of the area served, for page headings – without loading the area's boundary (the
+        district's alone is hundreds of kilobytes) when the area is not loaded already."""
+        level = self.level
+        if not level:
+            return ""
+        loaded = self._state.fields_cache.get(level)
+        if loaded is not None:
+            return loaded.name
+        model = self._meta.get_field(level).related_model
+        return model.objects.filter(pk=getattr(self, f"{level}_id")).values_list("name", flat=True).first() or ""
+
     def clean(self):
         super().clean()
         level = ROLE_LEVEL.get(self.role)
