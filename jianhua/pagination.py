@@ -19,7 +19,7 @@ from django.db import connections
 from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 
-EXACT_COUNT_BELOW = 20_000
+EXACT_COUNT_BELOW = 5_000
 # Below this offset a page is one query; from here on its ids come from the index first.
 DEEP_OFFSET = 1_000
 
