@@ -37,7 +37,6 @@ from .models import (
     RESPONSE_BUCKETS,
     ROLLUPS,
     DailyFact,
-    MonthlyFact,
 )
 
 TIER_SETTERS = ("submit", "accept", "escalate", "auto_escalate", "send_back")

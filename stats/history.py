@@ -499,7 +499,7 @@ SUPERVISION_FIELDS = ["id", "issue", "source", "instruction", "supervisor", "due
                       "created_at", "closed_at"]
 RECORD_FIELDS = ["id", "issue", "kind", "event", "automatic", "tier", "community", "street", "department", "person",
                  "facts", "state", "outcome", "decision_note", "decided_by", "decided_at", "created_by",
-                 "created_at", "dedupe_key"]
+                 "created_at", "dedupe_key", "issue_street_id"]
 TABLES = [  # name, model, fields – in the order they are written (issues first, for the foreign keys)
     ("issues", Issue, ISSUE_FIELDS),
     ("events", IssueEvent, EVENT_FIELDS),
@@ -722,7 +722,7 @@ class Simulator:
         self.chunk.rows["accountability"].append((
             self.ids.take("accountability"), s.id, kind, event_id, True, tier, community, street, department,
             person, facts, state, outcome, note, decided_by, self.clock.db(decided_at), None, self.clock.db(at),
-            f"event:{event_id}:{kind}"))
+            f"event:{event_id}:{kind}", s.street))
 
     def _supervise(self, s, source, at, **params):
         """``dispatch.supervision._auto_open``: an open issue without an open item goes on the list."""

@@ -265,8 +265,12 @@ def current_counts(scope: Scope, *, tier: str = "all", now=None) -> dict:
     counts["supervised"] = SupervisionItem.objects.filter(scope.issues_q("issue__"),
                                                           state=SupervisionState.OPEN).count()
     records = AccountabilityRecord.objects.filter(state=RecordState.CANDIDATE)
-    records = records.filter(department_id=scope.id) if scope.level == "department" else \
-        records.filter(scope.issues_q("issue__"))
+    if scope.level == "department":
+        records = records.filter(department_id=scope.id)
+    elif scope.level == "street":
+        records = records.filter(issue_street_id=scope.id)  # the issue's street, copied onto the record
+    else:
+        records = records.filter(scope.issues_q("issue__"))
     counts["accountability_candidates"] = records.count()
     return counts
 

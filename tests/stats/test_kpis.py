@@ -138,3 +138,20 @@ def test_the_headline_in_the_seeds_style():
     numbers = {"accepted": 1937, "solved": 1745, "satisfaction_rate": 0.996}
     assert kpis.headline(numbers) in ("受理 1,900+ 件，已解决 1,700+ 件，满意率 99%",
                                       "Accepted 1,900+, solved 1,700+, satisfaction 99%")
+
+
+def test_a_streets_accountability_candidates_are_those_of_issues_in_the_street(file_issue, community_staff,
+                                                                                 street_staff):
+    from dispatch.models import AccountabilityRecord
+    from grids.models import Street
+    from issues import services
+
+    issue = services.issue_accept(issue=file_issue(), actor=community_staff)
+    issue = services.issue_escalate(issue=issue, actor=community_staff, reason="需街道协调")
+    services.issue_send_back(issue=issue, actor=street_staff, reason="社区可自行处理", unjustified=True)
+    record = AccountabilityRecord.objects.get(issue=issue)
+    assert record.issue_street_id == issue.street_id
+    other = Street.objects.exclude(pk=issue.street_id).first()
+    assert kpis.current_counts(Scope("street", issue.street_id))["accountability_candidates"] == 1
+    assert kpis.current_counts(Scope("street", other.pk))["accountability_candidates"] == 0
+    assert kpis.current_counts(Scope("community", issue.community_id))["accountability_candidates"] == 1
