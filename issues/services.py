@@ -150,7 +150,9 @@ def issue_submit(
 
     now = timezone.now()
     issue = Issue(
-        number=_next_number(now),
+        # A placeholder until the end of the transaction: the day's counter row is locked from the moment
+        # it is counted up until commit, so it is counted up last (see _next_number).
+        number=f"~{uuid.uuid4().hex[:19]}",
         title=title.strip(),
         description=description.strip(),
         category=category,
@@ -198,6 +200,8 @@ def issue_submit(
         data["intake_client"] = intake_client.code
     event = _record(issue, Action.SUBMIT, filed_by, from_status="", to_status=Status.SUBMITTED, data=data)
     _save_photos(issue, photos, kind=PhotoKind.REPORT, event=event, by=filed_by)
+    issue.number = _next_number(now)
+    Issue.objects.filter(pk=issue.pk).update(number=issue.number)
     transaction.on_commit(lambda: signals.issue_submitted.send(sender=Issue, issue_id=issue.pk))
     return Submission(issue, created=True)
 
@@ -234,7 +238,8 @@ def _next_number(now) -> str:
 
     One upsert both creates the day's row and counts up (SQLite ≥ 3.35 and PostgreSQL). It holds the
     row lock until commit, so two filings never get the same number – and filings of a day queue on
-    it for the rest of the transaction, which is why issue_submit does its slow checks first."""
+    it for the rest of the transaction, which is why issue_submit counts up last, after everything
+    else it writes, and stores the number with one UPDATE."""
     day = timezone.localdate(now)
     table = connection.ops.quote_name(DailySequence._meta.db_table)
     with connection.cursor() as cursor:
@@ -249,7 +254,8 @@ def _next_number(now) -> str:
 
 def _save_photos(issue: Issue, photos: Iterable[PreparedPhoto], *, kind: str, event: IssueEvent, by: User) -> None:
     for photo in photos:
-        stem = f"{issue.number}-{get_random_string(8).lower()}"
+        # Named by the issue's id: a new whistle's tracking number is given last (see issue_submit).
+        stem = f"issue{issue.pk}-{get_random_string(8).lower()}"
         row = IssuePhoto(issue=issue, event=event, kind=kind, original_name=photo.original_name, uploaded_by=by,
                          width=photo.width, height=photo.height)
         row.image.save(f"{stem}.jpg", ContentFile(photo.content), save=False)
