@@ -36,9 +36,11 @@ def department_list() -> QuerySet[Department]:
 
 
 def grids_geojson_rows():
-    """(code, name, community name, street name, boundary) of every grid, ordered by code."""
+    """(code, name, community name, street name, community code, street code, boundary) of every grid,
+    ordered by code."""
     return Grid.objects.order_by("code").values_list(
-        "code", "name", "community__name", "community__street__name", "boundary"
+        "code", "name", "community__name", "community__street__name", "community__code", "community__street__code",
+        "boundary"
     )
 
 

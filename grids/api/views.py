@@ -127,7 +127,8 @@ class GridViewSet(ListDetailViewSet):
     @action(detail=False, filter_backends=[], pagination_class=None)
     def geojson(self, request):
         revision = BoundaryRevision.current()
-        etag = '"grids-%s"' % hashlib.sha1(repr(revision).encode()).hexdigest()[:16]
+        # The layer's shape is part of the tag: a release that adds a property is not served from an old cache.
+        etag = '"grids-%s-%s"' % (LAYER_VERSION, hashlib.sha1(repr(revision).encode()).hexdigest()[:16])
         headers = {"ETag": etag, "Cache-Control": "public, max-age=0, must-revalidate"}
         if etag in request.headers.get("If-None-Match", ""):
             return HttpResponse(status=304, headers=headers)
@@ -139,15 +140,19 @@ class GridViewSet(ListDetailViewSet):
         return HttpResponse(body, content_type="application/geo+json", headers=headers)
 
 
+LAYER_VERSION = 2  # 2: community_code and street_code in each feature's properties
+
+
 def _feature_collection() -> bytes:
     features = [
         {
             "type": "Feature",
             "id": code,
-            "properties": {"code": code, "name": name, "community": community, "street": street},
+            "properties": {"code": code, "name": name, "community": community, "street": street,
+                           "community_code": community_code, "street_code": street_code},
             "geometry": to_geojson(to_shape(boundary), precision=6),
         }
-        for code, name, community, street, boundary in selectors.grids_geojson_rows()
+        for code, name, community, street, community_code, street_code, boundary in selectors.grids_geojson_rows()
     ]
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":")).encode()
 

@@ -58,8 +58,11 @@ def test_the_geojson_layer_has_every_grid_and_can_be_revalidated(api):
     assert layer["type"] == "FeatureCollection"
     assert len(layer["features"]) == 840
     feature = layer["features"][0]
-    assert set(feature["properties"]) == {"code", "name", "community", "street"}
+    assert set(feature["properties"]) == {"code", "name", "community", "street", "community_code", "street_code"}
     assert feature["properties"]["street"] == "中华街道"
+    grid = Grid.objects.select_related("community__street").get(code=feature["properties"]["code"])
+    assert (feature["properties"]["community_code"], feature["properties"]["street_code"]) == (
+        grid.community.code, grid.community.street.code)
     assert feature["geometry"]["type"] == "Polygon"
     etag = response["ETag"]
     again = api.get("/api/v1/grids/geojson/", HTTP_IF_NONE_MATCH=etag)
