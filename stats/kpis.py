@@ -40,6 +40,8 @@ awaiting the inspector.
 **Scope** is the asking user's area (``Scope.for_user``): district roles everything, street / community
 staff their street / community, grid officers their grid, department staff the facts under their
 department (what was dispatched to it and happened while it held it).
+A scope narrows to a street, community or grid inside it (``Scope.narrowed_to``): the dashboard's
+drill-down, answered from the same fact tables as the user's own area of that level.
 """
 import datetime
 import math
@@ -121,6 +123,38 @@ class Scope:
             return Q()
         field = "handler_department_id" if self.level == "department" else f"{self.level}_id"
         return Q(**{prefix + field: self.id})
+
+    def narrowed_to(self, level: str, code: str) -> "Scope":
+        """The scope of the street, community or grid with ``code``, if it lies inside this scope (one query):
+        the district holds every area, a street its communities and grids, a community its grids, a grid only
+        itself. AreaNotFound for an unknown code or an area outside the scope; AreaNotApplicable for a
+        department's scope, whose figures are not an area's."""
+        if self.level == "department":
+            raise AreaNotApplicable(_("A department's figures cannot be narrowed to an area."))
+        model, fields = AREA_PATHS[level]
+        row = model.objects.filter(code=code).values_list(*fields.values()).first()
+        if row is None:
+            raise AreaNotFound(_("No such area: %(code)s.") % {"code": code})
+        ids = dict(zip(fields, row))  # the area's id and those of the areas above it, by level
+        if self.level != "district" and ids.get(self.level) != self.id:
+            raise AreaNotFound(_("This area is not in your scope: %(code)s.") % {"code": code})
+        return Scope(level, ids[level])
+
+
+class AreaNotFound(LookupError):
+    """No area of that code, or not one inside the asking scope (the message says which)."""
+
+
+class AreaNotApplicable(ValueError):
+    """The scope cannot be narrowed to an area (a department's)."""
+
+
+# Per area level: its model, and where the ids of the area and of the areas above it are, by level.
+AREA_PATHS = {
+    "street": (Street, {"street": "pk"}),
+    "community": (Community, {"community": "pk", "street": "street_id"}),
+    "grid": (Grid, {"grid": "pk", "community": "community_id", "street": "community__street_id"}),
+}
 
 
 # From sums of counters to figures -----------------------------------------------------------------
@@ -233,15 +267,15 @@ def fact_sums(period: Period, scope: Scope, *, tier: str = "all", by: str | None
     months, days = _split(period)
     if monthly_table is None:
         months, days = None, Q(day__range=(period.start, period.end))
-    daily = daily_table.objects.filter(where, days)
-    monthly = (monthly_table or MonthlyFact).objects.filter(where)
-    monthly = monthly.filter(month__gte=months[0], month__lt=months[1]) if months else monthly.none()
+    tables = [daily_table.objects.filter(where, days)]
+    if months:  # (without a monthly table, MonthlyFact may lack ``by``: a category or the channel)
+        tables.append(monthly_table.objects.filter(where, month__gte=months[0], month__lt=months[1]))
     if by:
-        parts = [qs.values(by).annotate(**SUMS).order_by() for qs in (daily, monthly)]
+        parts = [qs.values(by).annotate(**SUMS).order_by() for qs in tables]
     else:  # one total row each
-        parts = [[qs.aggregate(**SUMS)] for qs in (daily, monthly)]
+        parts = [[qs.aggregate(**SUMS)] for qs in tables]
     totals = defaultdict(lambda: defaultdict(int))
-    for row in [*parts[0], *parts[1]]:
+    for row in [row for part in parts for row in part]:
         key = row.get(by) if by else None
         for measure in MEASURES:
             totals[key][measure] += row[measure] or 0

@@ -271,7 +271,8 @@ def _crumbs(root: Place, place: Place, tree: list[dict]) -> list[dict]:
 @figures_required
 def dashboard(request, scope):
     """The dashboard shell: headline, KPI cards, current counts, trend, breakdown, the drill-down map
-    and the monthly ranking, filled by dashboard.js from /api/v1/stats/… . At most 5 queries."""
+    and the monthly ranking, filled by dashboard.js from /api/v1/stats/… – all but the map and the ranking
+    of the place drilled to (the API's ``area``). At most 5 queries."""
     form = DashboardForm(request.GET)
     today = timezone.localdate()
     choice = form.value("period", DEFAULT_PERIOD)
@@ -320,8 +321,12 @@ def dashboard(request, scope):
             "messages": _messages(),
         },
     }
+    # Whose figures the headline, cards, trend and breakdown show (dashboard.js's figuresName): the place
+    # drilled to; a department's are always the department's.
+    figures_name = root.name if scope.level == "department" else place.name
     return render(request, "stats/dashboard.html", {
-        "form": form, "config": config, "root": root, "place": place, "period": period, "choice": choice,
+        "form": form, "config": config, "root": root, "place": place, "figures_name": figures_name,
+        "period": period, "choice": choice,
         "periods": PERIODS, "measures": MEASURES, "breakdowns": breakdowns, "intervals": INTERVALS,
         "ranking_levels": ranking_levels, "state": state, "kpi_cards": KPI_CARDS,
         "open_query": urlencode([("status", status) for status in sorted(OPEN_STATUSES)]),

@@ -33,6 +33,25 @@
 
   // The API ---------------------------------------------------------------------------------------
   function periodParams() { return { start: state.start, end: state.end }; }
+  // The area the headline, cards, counts of now, trend and breakdown are of: the place drilled to, as the
+  // API's area=<level>:<code>; none for the user's own area (nor for department staff, whose figures are
+  // the department's, not an area's: for them the panel under the map shows the place's).
+  var AREA_LEVELS = { street: 1, community: 1, grid: 1 };
+  function area() {
+    if (root.level === "department" || !AREA_LEVELS[place.level]) return "";
+    if (place.level === root.level && place.code === root.code) return "";
+    return place.level + ":" + place.code;
+  }
+  function figuresParams(extra) {
+    var params = Object.assign(periodParams(), extra || {});
+    if (area()) params.area = area();
+    return params;
+  }
+  function figuresName() { return area() ? place.name : root.name; }
+  // Each loader draws only its latest answer: drilling quickly must not leave an earlier area's figures.
+  var tickets = {};
+  function ticket(name) { tickets[name] = (tickets[name] || 0) + 1; return tickets[name]; }
+  function current(name, number) { return tickets[name] === number; }
   function api(name, params) {
     var query = new URLSearchParams(params).toString();
     return fetch(config.urls[name] + "?" + query, { headers: { Accept: "application/json" }, credentials: "same-origin" })
@@ -100,7 +119,11 @@
   // Headline, KPI cards, counts of now ------------------------------------------------------------
   function loadSummary() {
     var headline = document.getElementById("headline");
-    api("summary", periodParams()).then(function (summary) {
+    var number = ticket("summary");
+    body.dataset.summaryLoaded = "";
+    document.querySelectorAll(".figures-name").forEach(function (span) { span.textContent = figuresName(); });
+    api("summary", figuresParams()).then(function (summary) {
+      if (!current("summary", number)) return;
       var f = summary.figures;
       headline.textContent = summary.headline;
       document.getElementById("headline-exact").textContent = fill(text.exact, {
@@ -116,6 +139,7 @@
        ["accountability", "accountability_candidates"]].forEach(function (pair) {
         document.querySelector("#current-" + pair[0] + " .count-number").textContent = count(summary.current[pair[1]]);
       });
+      body.dataset.summaryArea = summary.area || "-";
       body.dataset.summaryLoaded = "1";
     }).catch(failed(headline));
   }
@@ -143,7 +167,9 @@
   function loadTrend() {
     var element = document.getElementById("trend-chart");
     element.dataset.drawn = "";
-    api("trend", Object.assign(periodParams(), { interval: state.interval })).then(function (trend) {
+    var number = ticket("trend");
+    api("trend", figuresParams({ interval: state.interval })).then(function (trend) {
+      if (!current("trend", number)) return;
       var labels = trend.points.map(function (p) { return pointLabel(p.start); });
       var series = [["received", text.received], ["accepted", text.accepted], ["solved", text.solved],
                     ["closed", text.closed]];
@@ -165,14 +191,30 @@
               return [p.start, count(p.received), count(p.accepted), count(p.resolved), count(p.solved),
                       count(p.closed), rate(p.response_rate), rate(p.satisfaction_rate)];
             }));
+      body.dataset.trendArea = trend.area || "-";
       body.dataset.trendLoaded = trend.interval;
     }).catch(failed(element));
   }
 
+  // A breakdown by a level not below the area shown would be one bar or none: such buttons are off, and
+  // the breakdown falls back to categories (state.by is kept, so going back up restores it).
+  var BY_LEVELS = ["district", "department", "street", "community", "grid"];
+  function breakdownAllowed(by) {
+    var level = area() ? place.level : root.level;
+    return BY_LEVELS.indexOf(by) < 0 || BY_LEVELS.indexOf(by) > BY_LEVELS.indexOf(level);
+  }
+  function breakdownBy() { return breakdownAllowed(state.by) ? state.by : "top_category"; }
   function loadBreakdown() {
     var element = document.getElementById("breakdown-chart");
     element.dataset.drawn = "";
-    api("breakdown", Object.assign(periodParams(), { by: state.by })).then(function (breakdown) {
+    var by = breakdownBy();
+    document.querySelectorAll("#by-switch button").forEach(function (button) {
+      button.disabled = !breakdownAllowed(button.dataset.value);
+      button.setAttribute("aria-pressed", String(button.dataset.value === by));
+    });
+    var number = ticket("breakdown");
+    api("breakdown", figuresParams({ by: by })).then(function (breakdown) {
+      if (!current("breakdown", number)) return;
       var rows = breakdown.rows;
       var names = rows.map(function (r) { return r.name; });
       element.style.height = Math.max(260, 60 + rows.length * 26) + "px";
@@ -197,6 +239,7 @@
               return [r.name, count(r.received), count(r.accepted), count(r.solved), count(r.closed),
                       rate(r.response_rate), rate(r.resolution_rate), rate(r.satisfaction_rate), count(r.unrated)];
             }));
+      body.dataset.breakdownArea = breakdown.area || "-";
       body.dataset.breakdownLoaded = breakdown.by;
     }).catch(failed(element));
   }
@@ -338,6 +381,9 @@
     remember(push !== false);
     drawCrumbs();
     loadMap();
+    loadSummary();
+    loadTrend();
+    loadBreakdown();
     loadPlace();
   }
 
@@ -455,12 +501,13 @@
     }).catch(failed(document.getElementById("map-legend")));
   }
 
-  // The figures of the area drilled down to. The summary API answers for the user's whole area only, so
-  // the area's period figures come from the breakdown by its level and its counts of now from the map.
+  // Department staff only: their figures are the department's, which the API does not narrow to an area,
+  // so the department's figures in the place drilled to come from the breakdown by the place's level and
+  // its counts of now from the map. Everyone else's main figures follow the place (area()).
   var breakdownCache = {};
   function loadPlace() {
     var panel = document.getElementById("place-figures");
-    if (place.level === root.level && place.code === root.code) {
+    if (root.level !== "department" || (place.level === root.level && place.code === root.code)) {
       panel.hidden = true;
       panel.dataset.code = "";
       return;

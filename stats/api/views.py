@@ -1,7 +1,12 @@
 """The dashboard figures' API under /api/v1/stats/: thin views that validate the query, ask ``stats.kpis``
 and answer JSON. Staff only, each in their scope (``kpis.Scope.for_user``); errors are
 ``{"detail": "…", "field": "…"}`` with 400 for a bad parameter, 403 for who may see no figures, 404
-for a parent area outside the user's scope. Every call is a fixed number of queries."""
+for a parent area or an ``area`` that is unknown or outside the user's scope. Every call is a fixed number of
+queries.
+
+summary, trend and breakdown take ``area=<level>:<code>`` (``street:230203002``, ``community:…``,
+``grid:…``): the figures of that area instead of the user's whole one, if it lies inside it
+(``kpis.Scope.narrowed_to``; one query more). Department staff cannot narrow (400)."""
 import datetime
 
 from django.utils import timezone
@@ -19,6 +24,7 @@ ERROR = inline_serializer("StatsError", {"detail": serializers.CharField(),
                                          "field": serializers.CharField(allow_null=True)})
 ERRORS = {400: OpenApiResponse(ERROR, description="a bad parameter"),
           403: OpenApiResponse(ERROR, description="not staff: no figures")}
+AREA_ERRORS = {**ERRORS, 404: OpenApiResponse(ERROR, description="no such area, or not in the user's scope")}
 MAX_DAYS = 3660
 
 
@@ -38,11 +44,19 @@ class PeriodQuery(serializers.Serializer):
                                    help_text="all: each issue once; a tier: that tier's own figures")
 
 
-class TrendQuery(PeriodQuery):
+class AreaQuery(PeriodQuery):
+    area = serializers.RegexField(
+        r"^(street|community|grid):[0-9]{1,24}$", required=False, default="",
+        error_messages={"invalid": gettext_lazy("Name the area as street:<code>, community:<code> or grid:<code>.")},
+        help_text="narrow the figures to a street, community or grid inside the user's scope, as <level>:<code> "
+                  "(e.g. street:230203002); default: the user's whole scope")
+
+
+class TrendQuery(AreaQuery):
     interval = serializers.ChoiceField(kpis.INTERVALS, default="day")
 
 
-class BreakdownQuery(PeriodQuery):
+class BreakdownQuery(AreaQuery):
     by = serializers.ChoiceField(kpis.DIMENSIONS)
 
 
@@ -102,17 +116,20 @@ Figures = inline_serializer("StatsFigures", FIGURE_FIELDS)
 PeriodShape = inline_serializer("StatsPeriod", {"start": serializers.DateField(), "end": serializers.DateField()})
 ScopeShape = inline_serializer("StatsScope", {"level": serializers.CharField(), "id": serializers.IntegerField(allow_null=True)})
 SummaryShape = inline_serializer("StatsSummary", {
-    "period": PeriodShape, "scope": ScopeShape, "tier": serializers.CharField(), "figures": Figures,
+    "period": PeriodShape, "scope": ScopeShape, "area": serializers.CharField(), "tier": serializers.CharField(),
+    "figures": Figures,
     "headline": serializers.CharField(),
     "current": inline_serializer("StatsCurrent", {name: serializers.IntegerField() for name in (
         "open", "overdue", "supervised", "accountability_candidates")}),
 })
 TrendShape = inline_serializer("StatsTrend", {
-    "period": PeriodShape, "interval": serializers.CharField(), "tier": serializers.CharField(),
+    "period": PeriodShape, "interval": serializers.CharField(), "area": serializers.CharField(),
+    "tier": serializers.CharField(),
     "points": inline_serializer("StatsTrendPoint", {"start": serializers.DateField(), **FIGURE_FIELDS}, many=True),
 })
 BreakdownShape = inline_serializer("StatsBreakdown", {
-    "period": PeriodShape, "by": serializers.CharField(), "tier": serializers.CharField(),
+    "period": PeriodShape, "by": serializers.CharField(), "area": serializers.CharField(),
+    "tier": serializers.CharField(),
     "rows": inline_serializer("StatsBreakdownRow", {"code": serializers.CharField(), "name": serializers.CharField(),
                                                     **FIGURE_FIELDS}, many=True),
 })
@@ -135,30 +152,46 @@ RankingShape = inline_serializer("StatsRanking", {
 class StatsView(APIView):
     permission_classes = [permissions.IsAuthenticated, HasFigures]
 
-    def scope(self) -> kpis.Scope:
-        return kpis.Scope.for_user(self.request.user)
+    def scope(self, params: dict | None = None) -> kpis.Scope:
+        """The user's scope, narrowed to ``params["area"]`` if given: 400 for a department's, 404 for an area
+        that is unknown or outside the scope."""
+        scope = kpis.Scope.for_user(self.request.user)
+        area = (params or {}).get("area")
+        if not area:
+            return scope
+        level, code = area.split(":", 1)
+        try:
+            return scope.narrowed_to(level, code)
+        except kpis.AreaNotApplicable as error:
+            raise ValidationError({"detail": str(error), "field": "area"}) from error
+        except kpis.AreaNotFound as error:
+            raise NotFound({"detail": str(error), "field": "area"}) from error
 
 
-@extend_schema(tags=["stats"], parameters=[PeriodQuery], responses={200: SummaryShape, **ERRORS})
+@extend_schema(tags=["stats"], parameters=[AreaQuery], responses={200: SummaryShape, **AREA_ERRORS})
 class SummaryView(StatsView):
-    """Headline figures of a period (default: this year to today) and the counts of now."""
+    """Headline figures of a period (default: this year to today) and the counts of now, for the user's
+    scope or the ``area`` (``street:<code>``, ``community:<code>``, ``grid:<code>``) inside it; ``scope``
+    in the answer is the one the figures are of."""
 
     def get(self, request):
-        params = _valid(PeriodQuery, request)
-        period, scope, tier = _period(params), self.scope(), params["tier"]
+        params = _valid(AreaQuery, request)
+        period, tier = _period(params), params["tier"]
+        scope = self.scope(params)
         numbers = kpis.period_figures(period, scope, tier=tier)
         return Response({"period": _period_out(period), "scope": {"level": scope.level, "id": scope.id},
-                         "tier": tier, "figures": numbers, "headline": kpis.headline(numbers),
-                         "current": kpis.current_counts(scope, tier=tier)})
+                         "area": params["area"], "tier": tier, "figures": numbers,
+                         "headline": kpis.headline(numbers), "current": kpis.current_counts(scope, tier=tier)})
 
 
 TREND_DEFAULT_DAYS = {"day": 30, "week": 7 * 12, "month": 365}
 TREND_MAX_POINTS = {"day": 92, "week": 106, "month": 120}
 
 
-@extend_schema(tags=["stats"], parameters=[TrendQuery], responses={200: TrendShape, **ERRORS})
+@extend_schema(tags=["stats"], parameters=[TrendQuery], responses={200: TrendShape, **AREA_ERRORS})
 class TrendView(StatsView):
-    """The figures per day, ISO week or month (default: the last 30 days, 12 weeks or 12 months)."""
+    """The figures per day, ISO week or month (default: the last 30 days, 12 weeks or 12 months), for the
+    user's scope or the ``area`` (``street:<code>``, ``community:<code>``, ``grid:<code>``) inside it."""
 
     def get(self, request):
         params = _valid(TrendQuery, request)
@@ -169,20 +202,24 @@ class TrendView(StatsView):
         if points[interval] > TREND_MAX_POINTS[interval]:
             raise ValidationError({"detail": _("Too many points: at most %(n)s per trend.")
                                    % {"n": TREND_MAX_POINTS[interval]}, "field": "start"})
-        rows = kpis.trend(period, self.scope(), interval=interval, tier=params["tier"])
-        return Response({"period": _period_out(period), "interval": interval, "tier": params["tier"], "points": rows})
+        rows = kpis.trend(period, self.scope(params), interval=interval, tier=params["tier"])
+        return Response({"period": _period_out(period), "interval": interval, "area": params["area"],
+                         "tier": params["tier"], "points": rows})
 
 
-@extend_schema(tags=["stats"], parameters=[BreakdownQuery], responses={200: BreakdownShape, **ERRORS})
+@extend_schema(tags=["stats"], parameters=[BreakdownQuery], responses={200: BreakdownShape, **AREA_ERRORS})
 class BreakdownView(StatsView):
     """The figures of a period (default: the last 30 days) per street, community, grid, department,
-    category (top or sub) or channel within the user's scope."""
+    category (top or sub) or channel within the user's scope, or within the ``area`` (``street:<code>``,
+    ``community:<code>``, ``grid:<code>``) inside it (an area's breakdown by a level not below it: its own
+    row or none)."""
 
     def get(self, request):
         params = _valid(BreakdownQuery, request)
         period = _period(params, default_days=30)
-        rows = kpis.breakdown(period, self.scope(), by=params["by"], tier=params["tier"])
-        return Response({"period": _period_out(period), "by": params["by"], "tier": params["tier"], "rows": rows})
+        rows = kpis.breakdown(period, self.scope(params), by=params["by"], tier=params["tier"])
+        return Response({"period": _period_out(period), "by": params["by"], "area": params["area"],
+                         "tier": params["tier"], "rows": rows})
 
 
 @extend_schema(tags=["stats"], parameters=[MapQuery],

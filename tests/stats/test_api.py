@@ -65,6 +65,10 @@ def test_the_summary_has_headline_and_current_counts(story, signed_in, command_c
     ("map", {"level": "street", "parent": "230203002"}, "parent"),
     ("ranking", {"month": "2026-1"}, "month"),
     ("ranking", {"level": "grid"}, "level"),
+    ("summary", {"area": "grid"}, "area"),
+    ("summary", {"area": "village:230203002"}, "area"),
+    ("trend", {"area": "street:"}, "area"),
+    ("breakdown", {"by": "channel", "area": "grid:23-02"}, "area"),
 ])
 def test_bad_parameters_are_400_with_a_message(signed_in, command_centre, path, params, field):
     answer = signed_in(command_centre).get(f"/api/v1/stats/{path}/", params)
@@ -129,3 +133,131 @@ def test_the_schema_describes_the_stats_calls():
     schema = APIClient().get("/api/schema/", {"format": "json"}).json()
     for path in ("summary", "trend", "breakdown", "map", "ranking"):
         assert f"/api/v1/stats/{path}/" in schema["paths"]
+    for path in ("summary", "trend", "breakdown"):
+        call = schema["paths"][f"/api/v1/stats/{path}/"]["get"]
+        assert "area" in {p["name"] for p in call["parameters"]} and "404" in call["responses"]
+
+
+# Narrowing to an area (the dashboard's drill-down) -------------------------------------------------
+
+@pytest.fixture
+def neighbour(story, file_issue, community_staff, grid_officer):
+    """The story's six whistles in the grid officer's grid, and two in a neighbouring grid of the same
+    community in February 2026: N1 filed on the 12th and closed on the 13th, N2 filed on the 14th and
+    accepted, still open. Returns the neighbouring grid."""
+    from grids.boundaries import to_shape
+    from grids.models import Grid
+    from issues import services as s
+
+    from .conftest import at
+
+    cs = community_staff
+    grid = Grid.objects.filter(community=grid_officer.grid.community).exclude(pk=grid_officer.grid_id).order_by(
+        "code").first()
+    point = to_shape(grid.boundary).representative_point()
+    n1 = at(local(2026, 2, 12, 9, 0), lambda: file_issue(lat=point.y, lng=point.x))
+    assert n1.grid_id == grid.pk
+    n1 = at(local(2026, 2, 12, 9, 10), lambda: s.issue_accept(issue=n1, actor=cs))
+    n1 = at(local(2026, 2, 12, 9, 20), lambda: s.issue_dispatch(issue=n1, actor=cs, handler=cs))
+    n1 = at(local(2026, 2, 12, 9, 30), lambda: s.issue_respond(issue=n1, actor=cs))
+    n1 = at(local(2026, 2, 13, 9, 0), lambda: s.issue_resolve(issue=n1, actor=cs, result="已清运"))
+    at(local(2026, 2, 13, 10, 0), lambda: s.issue_close(issue=n1, actor=cs))
+    n2 = at(local(2026, 2, 14, 9, 0), lambda: file_issue(lat=point.y, lng=point.x))
+    at(local(2026, 2, 14, 9, 10), lambda: s.issue_accept(issue=n2, actor=cs))
+    return grid
+
+
+def figures_of(client, path="summary", **params):
+    answer = client.get(f"/api/v1/stats/{path}/", {**PERIOD, **params})
+    assert answer.status_code == 200, answer.content
+    return answer.json()
+
+
+def test_a_leader_narrows_to_a_street_a_community_and_a_grid(neighbour, elsewhere, signed_in, district_leader,
+                                                             grid_officer):
+    elsewhere(local(2026, 1, 6, 9))  # in another street: the district's, none of the areas below
+    client = signed_in(district_leader)
+    own = grid_officer.grid
+    # (received, accepted, closed, solved, open now): the officer's grid as in test_kpis.py (F still open);
+    # the neighbour: N1 and N2 received and accepted, N1 closed and solved, N2 open.
+    expected = {
+        None: (9, 7, 6, 5, 3),  # the other street's whistle is open too, waiting to be accepted
+        f"street:{own.community.street.code}": (8, 7, 6, 5, 2),
+        f"community:{own.community.code}": (8, 7, 6, 5, 2),
+        f"grid:{own.code}": (6, 5, 5, 4, 1),
+        f"grid:{neighbour.code}": (2, 2, 1, 1, 1),
+    }
+    for area, numbers in expected.items():
+        body = figures_of(client, **({"area": area} if area else {}))
+        f = body["figures"]
+        assert (f["received"], f["accepted"], f["closed"], f["solved"], body["current"]["open"]) == numbers, area
+        assert body["area"] == (area or "")
+    assert figures_of(client, area=f"grid:{neighbour.code}")["scope"] == {"level": "grid", "id": neighbour.pk}
+    assert figures_of(client, area=f"grid:{neighbour.code}")["headline"] in (
+        "受理 2 件，已解决 1 件，满意率 —", "Accepted 2, solved 1, satisfaction —")
+
+    # The trend and the breakdown follow the area too.
+    months = figures_of(client, "trend", interval="month", area=f"grid:{neighbour.code}")["points"]
+    assert [(p["start"], p["received"], p["closed"]) for p in months] == [("2026-01-01", 0, 0), ("2026-02-01", 2, 1)]
+    days = figures_of(client, "trend", interval="day", start="2026-02-11", end="2026-02-14",
+                      area=f"grid:{neighbour.code}")["points"]
+    assert [p["received"] for p in days] == [0, 1, 0, 1]
+    grids = figures_of(client, "breakdown", by="grid", area=f"community:{own.community.code}")["rows"]
+    assert {r["code"]: r["received"] for r in grids if r["received"]} == {own.code: 6, neighbour.code: 2}
+    assert len(grids) == own.community.grids.count()
+    channels = figures_of(client, "breakdown", by="channel", area=f"grid:{neighbour.code}")["rows"]
+    assert {r["code"]: r["received"] for r in channels if r["received"]} == {"web": 2}
+    communities = figures_of(client, "breakdown", by="community", area=f"street:{own.community.street.code}")["rows"]
+    assert {r["code"]: r["closed"] for r in communities if r["closed"]} == {own.community.code: 6}
+
+
+def test_staff_narrow_only_inside_their_own_area(neighbour, signed_in, street_staff, community_staff, grid_officer,
+                                                 department_staff):
+    from grids.models import Grid
+
+    other_grid = Grid.objects.exclude(community__street=street_staff.street).order_by("code").first()
+    street = signed_in(street_staff)
+    assert figures_of(street, area=f"grid:{neighbour.code}")["figures"]["received"] == 2
+    assert figures_of(street, area=f"street:{street_staff.street.code}")["figures"]["received"] == 8
+    for area, detail in ((f"grid:{other_grid.code}", other_grid.code),
+                         (f"street:{other_grid.community.street.code}", other_grid.community.street.code),
+                         ("grid:999999999", "999999999")):
+        for path in ("summary", "trend", "breakdown"):
+            answer = street.get(f"/api/v1/stats/{path}/", {**PERIOD, "by": "channel", "area": area})
+            assert answer.status_code == 404, (path, area)
+            assert answer.json()["field"] == "area" and detail in answer.json()["detail"]
+
+    community = signed_in(community_staff)
+    assert figures_of(community, area=f"grid:{neighbour.code}")["figures"]["closed"] == 1
+    assert community.get("/api/v1/stats/summary/", {"area": f"street:{street_staff.street.code}"}).status_code == 404
+
+    officer = signed_in(grid_officer)
+    assert figures_of(officer, area=f"grid:{grid_officer.grid.code}")["figures"]["received"] == 6
+    assert officer.get("/api/v1/stats/summary/", {"area": f"grid:{neighbour.code}"}).status_code == 404
+
+    answer = signed_in(department_staff).get("/api/v1/stats/summary/", {"area": f"grid:{neighbour.code}"})
+    assert answer.status_code == 400 and answer.json()["field"] == "area" and answer.json()["detail"]
+
+
+def test_narrowing_costs_one_query_whatever_the_data(neighbour, elsewhere, signed_in, street_staff, grid_officer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(street_staff)
+    area = f"grid:{grid_officer.grid.code}"
+    calls = [("summary", PERIOD), ("trend", {"interval": "day", "start": "2026-01-01", "end": "2026-01-31"}),
+             ("trend", {"interval": "month", **PERIOD}), ("breakdown", {"by": "category", **PERIOD}),
+             ("breakdown", {"by": "grid", **PERIOD})]
+    for path, params in calls:
+        with CaptureQueriesContext(connection) as whole:
+            assert client.get(f"/api/v1/stats/{path}/", params).status_code == 200
+        with CaptureQueriesContext(connection) as small:
+            assert client.get(f"/api/v1/stats/{path}/", {**params, "area": area}).status_code == 200
+        for day in range(1, 4):
+            elsewhere(local(2026, 1, day, 9))
+        with CaptureQueriesContext(connection) as large:
+            assert client.get(f"/api/v1/stats/{path}/", {**params, "area": area}).status_code == 200
+        # The area's lookup (kpis.Scope.narrowed_to) is the one query more; a grid's breakdown by category
+        # reads only the full daily facts (no monthly roll-up): one fact query fewer than the street's.
+        fewer = 1 if (path, params.get("by")) == ("breakdown", "category") else 0
+        assert len(large) == len(small) == len(whole) + 1 - fewer, (path, [q["sql"][:120] for q in large])

@@ -1,7 +1,8 @@
 """The dashboard in a real browser (Debian's Chromium driven by Playwright): a district leader opens it,
 the charts and the map are drawn from the API, and the leader drills down district → street → community
-→ grid, on the map and through the map's table. Each step leaves var/screenshots/dashboard-<step>.png,
-and the screenshots are checked not to be blank.
+→ grid, on the map and through the map's table; at each step the headline, the KPI cards, the counts of now,
+the trend and the breakdown are the place's. Each step leaves var/screenshots/dashboard-<step>.png, and the
+screenshots are checked not to be blank.
 """
 import datetime
 from pathlib import Path
@@ -15,7 +16,8 @@ from PIL import Image
 from grids.boundaries import to_shape
 from grids.models import Grid, Street
 from issues import services
-from issues.models import Rating
+from issues.lifecycle import OPEN_STATUSES
+from issues.models import Issue, Rating
 from tests.conftest import DEMO_PASSWORD, require_tool
 from tests.dispatch.conftest import deadline_rules, routing_rules  # noqa: F401
 from tests.issues.conftest import categories, file_issue, garbage, spot_in_officers_grid  # noqa: F401
@@ -92,6 +94,17 @@ def click_map_at(page, lat, lng):
     page.locator("#dashboard-map").click(position={"x": x, "y": y})
 
 
+def wait_for_figures_of(page, area: str):
+    """Wait until the headline and cards, the trend and the breakdown answer for ``area`` ("-": the user's own)."""
+    page.wait_for_selector(f'body[data-summary-loaded="1"][data-summary-area="{area}"]')
+    page.wait_for_selector(f'body[data-trend-area="{area}"]')
+    page.wait_for_selector(f'body[data-breakdown-area="{area}"]')
+
+
+def card(page, key) -> int:
+    return int(page.inner_text(f"#kpi-{key} .kpi-value").replace(",", ""))
+
+
 def _at(start, minutes, step):
     with time_machine.travel(start + datetime.timedelta(minutes=minutes), tick=False):
         return step()
@@ -135,16 +148,21 @@ def test_a_leader_drills_down_from_the_district_to_a_grid(transactional_db, demo
     community, street = grid.community, grid.community.street
     point = to_shape(grid.boundary).representative_point()
 
+    filed = Issue.objects.filter(created_at__date__range=(start, today))
+    in_street, in_community, in_grid = (filed.filter(street=street).count(), filed.filter(community=community).count(),
+                                        filed.filter(grid=grid).count())
+    assert filed.count() > in_street > in_grid > 5  # else the steps below could not tell the areas apart
+
     url = f"/dashboard/?period=custom&start={start:%Y-%m-%d}&end={today:%Y-%m-%d}"
     page = sign_in(browser, live_server, "leader", url)
     # The district: headline, KPI cards, both charts drawn on their canvases, the streets on the map.
-    page.wait_for_selector('body[data-summary-loaded="1"]')
+    wait_for_figures_of(page, "-")
     page.wait_for_selector('#trend-chart[data-drawn="1"] canvas')
     page.wait_for_selector('#breakdown-chart[data-drawn="1"] canvas')
     page.wait_for_selector('body[data-map-drawn^="street:-:"]')
     page.wait_for_selector('body[data-ranking-loaded^="street:5"]')
     assert page.inner_text("#headline").strip() not in ("", "…")
-    assert int(page.inner_text("#kpi-received .kpi-value").replace(",", "")) > 30
+    assert card(page, "received") == filed.count() > 30
     assert page.inner_text("#crumbs").strip() == "建华区"
     assert len(page.locator("#ranking-table tbody tr").all()) == 5
     path = screenshot(page, "01-district")
@@ -160,8 +178,9 @@ def test_a_leader_drills_down_from_the_district_to_a_grid(transactional_db, demo
     page.locator("#dashboard-map").scroll_into_view_if_needed()
     click_map_at(page, point.y, point.x)
     page.wait_for_selector(f'body[data-map-drawn^="community:{street.code}:"]')
-    page.wait_for_selector(f'#place-figures[data-code="{street.code}"]')
-    assert street.name in page.inner_text("#crumbs") and street.name in page.inner_text("#place-figures")
+    wait_for_figures_of(page, f"street:{street.code}")
+    assert card(page, "received") == in_street
+    assert street.name in page.inner_text("#crumbs") and street.name in page.inner_text("#kpi-title")
     assert f"street={street.code}" in page.url
     path = screenshot(page, "02-street")
     assert_drawn(path, page, "#dashboard-map")
@@ -170,16 +189,22 @@ def test_a_leader_drills_down_from_the_district_to_a_grid(transactional_db, demo
     page.click("#map-table-view summary")
     page.click(f'#map-table a.drill[data-code="{community.code}"]')
     page.wait_for_selector(f'body[data-map-drawn^="grid:{community.code}:"]')
-    page.wait_for_selector(f'#place-figures[data-code="{community.code}"]')
+    wait_for_figures_of(page, f"community:{community.code}")
+    assert card(page, "received") == in_community
     assert community.name in page.inner_text("#crumbs")
     screenshot(page, "03-community")
 
-    # A click on the grid: its figures.
+    # A click on the grid: the headline, the cards and the counts of now are the grid's. All five ratings
+    # are of the officer's grid: 3 satisfied and 1 basically satisfied of 5.
     page.locator("#dashboard-map").scroll_into_view_if_needed()
     click_map_at(page, point.y, point.x)
-    page.wait_for_selector(f'#place-figures[data-code="{grid.code}"]')
-    figures = page.inner_text("#place-figures")
-    assert grid.name in figures
+    wait_for_figures_of(page, f"grid:{grid.code}")
+    assert card(page, "received") == in_grid
+    assert page.inner_text("#kpi-satisfaction_rate .kpi-value") == "80.0%"
+    assert int(page.inner_text("#current-open .count-number")) == Issue.objects.filter(
+        grid=grid, status__in=OPEN_STATUSES).count()
+    assert grid.name in page.inner_text("#kpi-title") and grid.name in page.inner_text("#trend-title")
+    assert page.locator("#place-figures").is_hidden()  # the panel is department staff's only
     assert [c.strip() for c in page.inner_text("#crumbs").split("\n") if c.strip() not in ("", "›")][-1] == grid.name
     assert f"grid={grid.code}" in page.url
     path = screenshot(page, "04-grid")
@@ -189,7 +214,8 @@ def test_a_leader_drills_down_from_the_district_to_a_grid(transactional_db, demo
     # The link keeps the place: a colleague opens it on a phone and lands on the same grid.
     shared = page.url.replace(live_server.url, "")
     phone = sign_in(browser, live_server, "leader", shared, device=PHONE)
-    phone.wait_for_selector(f'#place-figures[data-code="{grid.code}"]')
+    wait_for_figures_of(phone, f"grid:{grid.code}")
+    assert card(phone, "received") == in_grid
     phone.wait_for_selector('#trend-chart[data-drawn="1"] canvas')
     phone.wait_for_selector(f'body[data-map-drawn^="grid:{community.code}:"]')
     path = screenshot(phone, "05-shared-on-a-phone")
@@ -204,9 +230,14 @@ def test_a_leader_drills_down_from_the_district_to_a_grid(transactional_db, demo
     screenshot(page, "06-evaluation-print")
     page.emulate_media(media="screen")
     page.go_back()
-    page.wait_for_selector(f'#place-figures[data-code="{grid.code}"]')
+    wait_for_figures_of(page, f"grid:{grid.code}")
 
-    # Back up through the breadcrumbs to the district.
+    # Back up through the breadcrumbs: the street's figures, then the district's again.
+    page.click("#crumbs li:nth-child(2) a")
+    wait_for_figures_of(page, f"street:{street.code}")
+    assert card(page, "received") == in_street and "grid=" not in page.url
     page.click("#crumbs li:first-child a")
     page.wait_for_selector('body[data-map-drawn^="street:-:"]')
-    assert "grid=" not in page.url and page.locator("#place-figures").is_hidden()
+    wait_for_figures_of(page, "-")
+    assert card(page, "received") == filed.count()
+    assert "street=" not in page.url and page.inner_text("#kpi-title").endswith("建华区")

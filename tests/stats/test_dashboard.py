@@ -137,6 +137,17 @@ def test_a_leader_drills_down_to_a_grid_by_link(signed_in, district_leader):
                                           ).status_code == 404
 
 
+def test_the_figures_are_named_after_the_place_drilled_to(signed_in, district_leader, department_staff):
+    """The headline, cards, trend and breakdown are the drilled place's (dashboard.js asks the API with
+    area=…); a department's stay the department's (the panel under the map shows the place's)."""
+    grid = Grid.objects.order_by("code").first()
+    html = signed_in(district_leader).get("/dashboard/", {"grid": grid.code}).content.decode()
+    assert html.count(f'<span class="muted area figures-name">{grid.name}</span>') == 4
+    assert "{#" not in html and "#}" not in html  # template comments stay comments
+    department = signed_in(department_staff).get("/dashboard/", {"grid": grid.code}).content.decode()
+    assert f'figures-name">{department_staff.department.name}</span>' in department
+
+
 # The period picker --------------------------------------------------------------------------------
 
 def test_the_periods():

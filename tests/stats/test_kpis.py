@@ -155,3 +155,32 @@ def test_a_streets_accountability_candidates_are_those_of_issues_in_the_street(f
     assert kpis.current_counts(Scope("street", issue.street_id))["accountability_candidates"] == 1
     assert kpis.current_counts(Scope("street", other.pk))["accountability_candidates"] == 0
     assert kpis.current_counts(Scope("community", issue.community_id))["accountability_candidates"] == 1
+
+
+def test_a_scope_narrows_only_to_areas_inside_it(grid_officer, django_assert_num_queries):
+    from grids.models import Grid
+
+    grid = grid_officer.grid
+    community, street = grid.community, grid.community.street
+    with django_assert_num_queries(1):
+        assert DISTRICT.narrowed_to("grid", grid.code) == Scope("grid", grid.pk)
+    assert Scope("street", street.pk).narrowed_to("community", community.code) == Scope("community", community.pk)
+    assert Scope("community", community.pk).narrowed_to("grid", grid.code) == Scope("grid", grid.pk)
+    assert Scope("grid", grid.pk).narrowed_to("grid", grid.code) == Scope("grid", grid.pk)
+    other = Grid.objects.exclude(community__street=street).order_by("code").first()
+    for scope, level, code in ((Scope("street", street.pk), "grid", other.code),
+                               (Scope("community", community.pk), "street", street.code),
+                               (Scope("grid", grid.pk), "community", community.code),
+                               (DISTRICT, "grid", "999999999")):
+        with pytest.raises(kpis.AreaNotFound):
+            scope.narrowed_to(level, code)
+    with pytest.raises(kpis.AreaNotApplicable):
+        Scope("department", 1).narrowed_to("grid", grid.code)
+
+
+def test_a_grids_breakdown_by_channel_and_category_reads_the_daily_facts(story, garbage, grid_officer):
+    # A community's or a grid's breakdown by category or channel has no monthly roll-up to read.
+    period = Period(JANUARY.start, FEBRUARY.end)
+    for scope in (Scope("grid", grid_officer.grid_id), Scope("community", grid_officer.grid.community_id)):
+        assert {r["code"]: r["received"] for r in kpis.breakdown(period, scope, by="channel")}["web"] == 6
+        assert {r["code"]: r["received"] for r in kpis.breakdown(period, scope, by="category")}[garbage.code] == 6
