@@ -33,15 +33,16 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import Community, Department, Role, Street, User
 from issues import rules as issue_rules
+from issues import selectors as issue_selectors
 from issues.lifecycle import Action
-from issues.models import Issue, IssueAssist, IssueEvent, Rating, Tier
+from issues.models import Issue, IssueEvent, Rating, Tier
 from issues.services import Conflict, InvalidInput, PermissionRefused
 
 from .models import AccountabilityRecord, Outcome, RecordKind, RecordState
@@ -316,19 +317,13 @@ def record_scope(user) -> QuerySet[AccountabilityRecord]:
     records = AccountabilityRecord.objects.all()
     if not may_see_list(user):
         return records.none()
-    role = user.role
-    if role in issue_rules.DISTRICT_WIDE:
+    if user.role in issue_rules.DISTRICT_WIDE:
         return records
-    if role == Role.DEPARTMENT_STAFF:
-        assisting = IssueAssist.objects.filter(issue_id=OuterRef("issue_id"), department_id=user.department_id)
-        return records.filter(Q(department_id=user.department_id) | Q(issue__handler_department_id=user.department_id)
-                              | Exists(assisting) | Q(person=user))
-    place = {
-        Role.GRID_OFFICER: Q(issue__grid_id=user.grid_id),
-        Role.COMMUNITY_STAFF: Q(issue__community_id=user.community_id),
-        Role.STREET_STAFF: Q(issue__street_id=user.street_id),
-    }.get(role)
-    return records.filter(place | Q(person=user)) if place is not None else records.filter(person=user)
+    visible = issue_selectors.staff_visibility_q(user, "issue__", handed_to_them=False)
+    named = Q(person=user)
+    if user.role == Role.DEPARTMENT_STAFF:
+        named |= Q(department_id=user.department_id)
+    return records.filter(named if visible is None else visible | named)
 
 
 @dataclass(frozen=True)

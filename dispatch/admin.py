@@ -3,7 +3,19 @@ from django.contrib import admin
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccountabilityRecord, CalendarDay, DeadlineRule, RoutingRule
+from jianhua.admin import ReadOnlyAdmin, ReadOnlyInline
+
+from .models import (
+    AccountabilityRecord,
+    CalendarDay,
+    DeadlineRule,
+    DispatchMeeting,
+    Instruction,
+    MeetingDecision,
+    ProgressReport,
+    RoutingRule,
+    SupervisionItem,
+)
 
 
 @admin.register(DeadlineRule)
@@ -66,7 +78,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccountabilityRecord)
-class AccountabilityRecordAdmin(admin.ModelAdmin):
+class AccountabilityRecordAdmin(ReadOnlyAdmin):
     """The accountability list, read-only: records are created by the rules or by hand and decided by the
     inspectors on their pages (``dispatch.accountability``), never edited here."""
 
@@ -77,63 +89,30 @@ class AccountabilityRecordAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in AccountabilityRecord._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # The supervision list: read here, written through dispatch.supervision (the pages and the API), so
 # that every step reaches the issue's timeline.
-from .models import DispatchMeeting, Instruction, MeetingDecision, ProgressReport, SupervisionItem  # noqa: E402
 
-
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class InstructionInline(_ReadOnlyInline):
+class InstructionInline(ReadOnlyInline):
     model = Instruction
     fields = ["at", "by", "text", "decision"]
     readonly_fields = fields
 
 
-class ProgressReportInline(_ReadOnlyInline):
+class ProgressReportInline(ReadOnlyInline):
     model = ProgressReport
     fields = ["at", "author", "text"]
     readonly_fields = fields
 
 
-class MeetingDecisionInline(_ReadOnlyInline):
+class MeetingDecisionInline(ReadOnlyInline):
     model = MeetingDecision
     fields = ["item", "text", "due"]
     readonly_fields = fields
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(SupervisionItem)
-class SupervisionItemAdmin(_ReadOnlyAdmin):
+class SupervisionItemAdmin(ReadOnlyAdmin):
     list_display = ["issue", "source", "state", "supervisor", "due", "created_at", "closed_at"]
     list_filter = ["state", "source"]
     list_select_related = ["issue", "supervisor"]
@@ -145,7 +124,7 @@ class SupervisionItemAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(DispatchMeeting)
-class DispatchMeetingAdmin(_ReadOnlyAdmin):
+class DispatchMeetingAdmin(ReadOnlyAdmin):
     list_display = ["held_on", "title", "place", "chair", "recorded_by"]
     list_select_related = ["chair", "recorded_by"]
     search_fields = ["title", "place", "notes"]

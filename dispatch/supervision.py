@@ -30,6 +30,7 @@ from django.utils.translation import gettext_noop
 
 from grids.models import Role, User
 from issues import rules
+from issues import selectors as issue_selectors
 from issues.lifecycle import OPEN_STATUSES, Action
 from issues.models import RESPONSE_CLOCK_STATUSES, Issue, IssueAssist
 from issues.services import Conflict, InvalidInput, PermissionRefused, issue_record_supervision
@@ -324,25 +325,9 @@ def supervision_scope(user) -> QuerySet[SupervisionItem]:
     """The items this account may see: the district roles all; street, community and grid staff the
     items of issues in their place (or handed to them); department staff those of issues dispatched
     to their department or that it assists; residents none."""
+    visible = issue_selectors.staff_visibility_q(user, "issue__")
     items = SupervisionItem.objects.all()
-    if not user.is_authenticated:
-        return items.none()
-    role = user.role
-    if role in rules.DISTRICT_WIDE:
-        return items
-    if role == Role.DEPARTMENT_STAFF:
-        if user.department_id is None:
-            return items.none()
-        assisting = IssueAssist.objects.filter(issue=OuterRef("issue_id"), department_id=user.department_id)
-        return items.filter(Q(issue__handler_department_id=user.department_id) | Exists(assisting))
-    place = {
-        Role.GRID_OFFICER: Q(issue__grid_id=user.grid_id),
-        Role.COMMUNITY_STAFF: Q(issue__community_id=user.community_id),
-        Role.STREET_STAFF: Q(issue__street_id=user.street_id),
-    }.get(role)
-    if place is None:
-        return items.none()
-    return items.filter(place | Q(issue__handler=user))
+    return items.none() if visible is None else items.filter(visible)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.models import Role, User
 from issues import services as issue_services
 from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import RESPONSE_CLOCK_STATUSES, Issue, IssueAssist
@@ -174,8 +173,7 @@ def _remind(issue: Issue, kind: str, due, assist: IssueAssist | None) -> None:
     from notifications.services import notify
 
     if assist is not None:
-        people = list(User.objects.filter(is_active=True, role=Role.DEPARTMENT_STAFF,
-                                          department_id=assist.department_id))
+        people = recipients.department_staff(assist.department_id)
     elif kind == AlertKind.RESPONSE_REMINDER and issue.status == Status.DISPATCHED:
         people = recipients.handler_staff(issue)
     elif kind == AlertKind.RESOLUTION_REMINDER and issue.status in (Status.DISPATCHED, Status.RESPONDED):

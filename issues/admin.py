@@ -3,6 +3,8 @@ of an issue goes through the services (and their events), so the admin changes n
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from jianhua.admin import ReadOnlyInline
+
 from . import services
 from .models import Category, CategoryAttribute, IntakeClient, Issue, IssueEvent, IssuePhoto
 
@@ -39,17 +41,6 @@ class CategoryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # issues keep their category; retire one by unticking "active"
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class EventInline(ReadOnlyInline):

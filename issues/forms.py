@@ -321,6 +321,22 @@ class SupportForm(forms.Form):
 YES_NO = [("", _("Any")), ("yes", _("Overdue only")), ("no", _("Not overdue"))]
 
 
+def category_filter_choices() -> list:
+    """The choices of a category filter (one query): every category, grouped under its top category,
+    whose own code filters all of its sub-categories (see IssueFilters.category)."""
+    tops = {}
+    for category in Category.objects.filter(is_active=True).select_related("parent").order_by("order", "code"):
+        top = category.parent or category
+        tops.setdefault(top.code, [top, []])
+        if category.parent_id:
+            tops[top.code][1].append(category)
+    choices = [("", _("All categories"))]
+    for top, children in tops.values():
+        everything = (top.code, gettext("All of %(name)s") % {"name": category_label(top)})
+        choices.append((category_label(top), [everything] + [(c.code, category_label(c)) for c in children]))
+    return choices
+
+
 class WorkQueueFilterForm(forms.Form):
     """The queue's filters, read from the query string; an invalid value is ignored, not fatal."""
 
@@ -340,18 +356,7 @@ class WorkQueueFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        tops = {}
-        for category in Category.objects.filter(is_active=True).select_related("parent").order_by("order", "code"):
-            top = category.parent or category
-            tops.setdefault(top.code, [top, []])
-            if category.parent_id:
-                tops[top.code][1].append(category)
-        choices = [("", _("All categories"))]
-        for top, children in tops.values():
-            # The top category's code filters all of its sub-categories (see IssueFilters.category).
-            everything = (top.code, gettext("All of %(name)s") % {"name": category_label(top)})
-            choices.append((category_label(top), [everything] + [(c.code, category_label(c)) for c in children]))
-        self.fields["category"].choices = choices
+        self.fields["category"].choices = category_filter_choices()
 
     def _value(self, name, default):
         value = self.cleaned_data.get(name) if hasattr(self, "cleaned_data") else None

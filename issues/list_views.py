@@ -8,15 +8,14 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Grid, Role
 from jianhua import exports
 
 from . import problem_list
-from .forms import YES_NO, category_label
-from .models import Category, EntryState, Tier
+from .forms import YES_NO, category_filter_choices
+from .models import EntryState, Tier
 from .problem_list import ListUnit, ProblemListFilters
 from .views import staff_required
 
@@ -49,17 +48,7 @@ class ProblemListFilterForm(forms.Form):
 
     def __init__(self, *args, grids=None, **kwargs):
         super().__init__(*args, **kwargs)
-        tops = {}
-        for category in Category.objects.filter(is_active=True).select_related("parent").order_by("order", "code"):
-            top = category.parent or category
-            tops.setdefault(top.code, [top, []])
-            if category.parent_id:
-                tops[top.code][1].append(category)
-        choices = [("", _("All categories"))]
-        for top, children in tops.values():
-            everything = (top.code, gettext("All of %(name)s") % {"name": category_label(top)})
-            choices.append((category_label(top), [everything] + [(c.code, category_label(c)) for c in children]))
-        self.fields["category"].choices = choices
+        self.fields["category"].choices = category_filter_choices()
         if grids is not None:  # a community's list: choose among its grids
             self.fields["grid"] = forms.ChoiceField(
                 label=_("Grid"), required=False, choices=[("", _("All grids"))] + [(g.code, g.name) for g in grids])

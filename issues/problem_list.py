@@ -20,19 +20,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grids.models import Community, District, Role, Street
 from jianhua import exports
 from jianhua.exports import Column
 
 from . import rules
-from .models import EntryState, IssueAssist, ProblemListEntry, Tier
-from .selectors import overdue_q
+from .models import EntryState, ProblemListEntry, Tier
+from .selectors import overdue_q, staff_visibility_q
 
 DISTRICT_CODE = "district"  # the unit code of the district's list in URLs and the API
 
@@ -200,9 +200,9 @@ def problem_list_for(user, *, tier: str, unit: Community | Street | ListUnit | N
         entries = entries.filter(community_id=unit.pk)
     elif tier == Tier.STREET:
         entries = entries.filter(street_id=unit.pk)
-    if user.role == Role.DEPARTMENT_STAFF:
-        assisting = IssueAssist.objects.filter(issue=OuterRef("issue_id"), department_id=user.department_id)
-        entries = entries.filter(Q(issue__handler_department_id=user.department_id) | Exists(assisting))
+    if user.role == Role.DEPARTMENT_STAFF:  # the district's list, as far as it concerns their department
+        concerns = staff_visibility_q(user, "issue__")
+        entries = entries.none() if concerns is None else entries.filter(concerns)
     if filters.state:
         entries = entries.filter(state=filters.state)
     if filters.overdue is not None:

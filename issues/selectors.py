@@ -25,24 +25,34 @@ BOUNDARIES = ("grid__boundary", "community__boundary", "street__boundary")
 def issue_scope(user) -> QuerySet[Issue]:
     """The issues this account may see at all (see ``issues.rules``)."""
     issues = Issue.objects.all()
-    if not user.is_authenticated:
-        return issues.none()
-    role = user.role
-    if role == Role.RESIDENT:
+    if user.is_authenticated and user.role == Role.RESIDENT:
         return issues.filter(reporter=user)
+    visible = staff_visibility_q(user)
+    return issues.none() if visible is None else issues.filter(visible)
+
+
+def staff_visibility_q(user, prefix: str = "", *, handed_to_them: bool = True) -> Q | None:
+    """The staff rule of who sees which issues, as a condition – on Issue, or with ``prefix="issue__"`` on
+    anything that belongs to an issue (supervision items, accountability records, list entries): the
+    district roles everything; grid, community and street staff the issues of their place (and, with
+    ``handed_to_them``, issues dispatched to them personally); department staff the issues dispatched
+    to their department or that it assists. None: this account sees no issues as staff."""
+    if not user.is_authenticated:
+        return None
+    role = user.role
     if role in rules.DISTRICT_WIDE:
-        return issues
+        return Q()
     if role == Role.DEPARTMENT_STAFF:
-        assisting = IssueAssist.objects.filter(issue=OuterRef("pk"), department_id=user.department_id)
-        return issues.filter(Q(handler_department_id=user.department_id) | Exists(assisting))
-    place = {
-        Role.GRID_OFFICER: Q(grid_id=user.grid_id),
-        Role.COMMUNITY_STAFF: Q(community_id=user.community_id),
-        Role.STREET_STAFF: Q(street_id=user.street_id),
-    }.get(role)
-    if place is None:
-        return issues.none()
-    return issues.filter(place | Q(handler=user))
+        if user.department_id is None:
+            return None
+        issue_ref = OuterRef(f"{prefix.removesuffix('__')}_id" if prefix else "pk")
+        assisting = IssueAssist.objects.filter(issue=issue_ref, department_id=user.department_id)
+        return Q(**{f"{prefix}handler_department_id": user.department_id}) | Exists(assisting)
+    field = {Role.GRID_OFFICER: "grid", Role.COMMUNITY_STAFF: "community", Role.STREET_STAFF: "street"}.get(role)
+    if field is None:
+        return None
+    place = Q(**{f"{prefix}{field}_id": getattr(user, f"{field}_id")})
+    return place | Q(**{f"{prefix}handler": user}) if handed_to_them else place
 
 
 @dataclass(frozen=True)

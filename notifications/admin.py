@@ -1,18 +1,9 @@
 """Read-only views of the bell's notifications and the outbox: what was told to whom, and whether it left."""
 from django.contrib import admin
 
+from jianhua.admin import ReadOnlyAdmin
+
 from .models import Notification, OutboxMessage
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

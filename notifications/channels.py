@@ -2,6 +2,7 @@
 ``NOTIFICATION_CHANNELS`` (channel → dotted path). A real SMS or WeChat gateway implements ``Channel``
 and is named there; until then SMS and WeChat messages are written to the log."""
 import logging
+from abc import ABC, abstractmethod
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -10,13 +11,14 @@ from django.utils.module_loading import import_string
 logger = logging.getLogger(__name__)
 
 
-class Channel:
+class Channel(ABC):
     """Sends one outbox message. ``send`` returns when the message is handed over and raises on any
     failure; the outbox counts the attempt and tries again later (so ``send`` may be called again for
     the same message after a failure, never after a success)."""
 
+    @abstractmethod
     def send(self, message) -> None:
-        raise NotImplementedError
+        """Hand the message over to the channel's gateway."""
 
 
 class EmailChannel(Channel):

@@ -35,13 +35,18 @@ def supervisors_of(issue: Issue) -> list[User]:
     return _active(**filters(issue)) if filters else []
 
 
+def department_staff(department_id: int) -> list[User]:
+    """Every active staff member of a department."""
+    return _active(role=Role.DEPARTMENT_STAFF, department_id=department_id)
+
+
 def handler_staff(issue: Issue) -> list[User]:
     """The account the issue was dispatched to, or every active staff member of its department."""
     people = []
     if issue.handler_id is not None:
         people += _active(pk=issue.handler_id)
     if issue.handler_department_id is not None:
-        people += _active(role=Role.DEPARTMENT_STAFF, department_id=issue.handler_department_id)
+        people += department_staff(issue.handler_department_id)
     return people
 
 

@@ -8,6 +8,8 @@ from grids.demo.seed import demo_district_seed
 from grids.models import User
 
 DEMO_PASSWORD = "test-password-1"
+# The live tests' fixtures (a redis-server of their own, the check for real services).
+pytest_plugins = ["tests.live_worker"]
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_SERVER = "/usr/bin/redis-server"
 
@@ -163,3 +165,28 @@ def broker(url: str):
     finally:
         drop_connections()
         app.conf.broker_url, app.conf.task_always_eager = before
+
+
+# Fixtures of the live tests (import them into the test module: ``from tests.live_worker import
+# live_services, redis_server``).
+
+@pytest.fixture
+def live_services(request):
+    """Skip unless this run has PostgreSQL (shared with a worker process) and Redis; reload the demo
+    district a transactional test before may have flushed. Use as an autouse fixture of a module."""
+    from django.db import connection
+
+    from tests.conftest import require_tool
+
+    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
+        pytest.skip("needs PostgreSQL and Redis: the CI run with DATABASE_URL=postgres://… and REDIS_URL runs this")
+    require_tool(REDIS_SERVER)
+    request.getfixturevalue("demo_district")
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A redis-server of the test's own, stopped after it."""
+    server = RedisServer(log_dir=tmp_path).start()
+    yield server
+    server.stop()

@@ -16,7 +16,7 @@ from drf_spectacular.utils import (
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
@@ -40,13 +40,9 @@ class IsStaffMember(permissions.BasePermission):
         return rules.is_staff_member(request.user)
 
 
-class _FileRenderer(BaseRenderer):
-    """Lets content negotiation choose a file; the view writes the file itself (every row, not a page)."""
-
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        raise NotImplementedError("the problem list view answers files itself")
+class _FileRenderer(JSONRenderer):
+    """Lets content negotiation choose a file. The view writes a file itself (every row, not a page), so
+    what reaches a file renderer is only ever an error, and it stays JSON (see ``finalize_response``)."""
 
 
 class CSVRenderer(_FileRenderer):

@@ -3,12 +3,10 @@ deadlines of the test database – an issue nobody reported for duty on is whist
 once, and the street's staff get their e-mail from the outbox. Then the worker is stopped while more
 deadlines pass, and a fresh one catches up on all of them. Runs in the CI run with services
 (DATABASE_URL=postgres://…, REDIS_URL=…); skipped on the embedded default."""
-import os
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 
 from dispatch.models import AlertKind, DeadlineAlert
@@ -16,26 +14,15 @@ from issues import services
 from issues.lifecycle import Action, Status
 from issues.models import Issue, IssueEvent, Tier
 from notifications.models import OutboxMessage, OutboxStatus
-from tests.conftest import require_tool
+from tests.live_worker import CeleryWorker, broker, live_env, wait_until
 from tests.notifications.test_live_delivery import mails
-from tests.live_worker import REDIS_SERVER, CeleryWorker, RedisServer, broker, live_env, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def live_services(request):
-    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
-        pytest.skip("needs PostgreSQL and Redis: the CI run with DATABASE_URL=postgres://… and REDIS_URL runs this")
-    require_tool(REDIS_SERVER)
-    request.getfixturevalue("demo_district")
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(log_dir=tmp_path).start()
-    yield server
-    server.stop()
+def _live(live_services):
+    """Every test here needs the real services."""
 
 
 def beat_and_worker(redis_server, tmp_path, mailbox, name):

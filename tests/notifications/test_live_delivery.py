@@ -1,36 +1,23 @@
 """The outbox with real processes: a Celery worker on its own redis-server delivers every message,
 and a broker outage delays messages but neither loses nor doubles one. Runs in the CI run with
 services (DATABASE_URL=postgres://…, REDIS_URL=…); skipped on the embedded default."""
-import os
 import re
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from issues import services as issue_services
 from issues.lifecycle import Status
 from notifications.models import Notification, OutboxMessage, OutboxStatus
 from notifications.tasks import deliver_message, deliver_pending
-from tests.conftest import require_tool
-from tests.live_worker import REDIS_SERVER, CeleryWorker, RedisServer, broker, live_env, wait_until
+from tests.live_worker import CeleryWorker, broker, live_env, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def live_services(request):
-    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
-        pytest.skip("needs PostgreSQL and Redis: the CI run with DATABASE_URL=postgres://… and REDIS_URL runs this")
-    require_tool(REDIS_SERVER)
-    request.getfixturevalue("demo_district")  # a transactional test before this one may have flushed it
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(log_dir=tmp_path).start()
-    yield server
-    server.stop()
+def _live(live_services):
+    """Every test here needs the real services."""
 
 
 @pytest.fixture
