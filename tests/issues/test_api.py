@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.test import APIClient
 
-from grids.models import User
+from grids.models import Role, User
 from issues.lifecycle import Status
 from issues.models import Issue, IssuePhoto
 from tests.conftest import DEMO_PASSWORD
@@ -260,3 +260,11 @@ def test_the_schema_describes_every_issue_call():
                      "accept", "reject", "withdraw", "dispatch", "respond", "resolve", "close", "return", "rate",
                      "support")]:
         assert path in paths, path
+
+
+def test_department_staff_without_a_department_see_no_issues(file_issue):
+    from issues import selectors
+
+    file_issue()
+    drifting = User.objects.create_user(username="no-department", role=Role.DEPARTMENT_STAFF)
+    assert not selectors.issue_scope(drifting).exists()
