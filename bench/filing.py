@@ -7,10 +7,14 @@ then alternates, round by round, between
 
   real  POST /api/v1/issues/ as the demo resident (Token auth), JSON body with a point inside one
         of --points random grids (so filings spread over grids and share the day's number sequence);
+  floor POST /bench/floor/ (bench/filing_urls.py) as the same resident: the least an API filing can
+        do here – DRF, the token checked, the body checked by the filing's own input serializer –
+        then the same one-row INSERT as bare. The filing endpoint cannot be faster than this;
   bare  POST /bench/bare/ (bench/filing_urls.py), the same JSON body through the same gunicorn and
         middleware stack, one raw INSERT, no auth, no validation, no ORM, no DRF.
 
-It prints the median requests/s of each over the rounds, the ratio real/bare (target >= 0.5),
+It prints the median requests/s of each over the rounds, the ratio real/bare (target >= 0.5) and
+floor/bare (what the target would leave for the filing's own work),
 latency percentiles, where the CPU went, checks that every response was a 201, that no 5xx was
 logged and that the database holds exactly the rows the server answered 201 for, and finally
 counts the SQL queries of one filing and one bare insert in-process. Exit status 1 if any request
@@ -400,7 +404,7 @@ def count_queries(args, token, points):
             captured.append((time.perf_counter() - started, sql))
 
     results = {}
-    for name, path in (("filing", "/api/v1/issues/"), ("bare", "/bench/bare/")):
+    for name, path in (("filing", "/api/v1/issues/"), ("floor", "/bench/floor/"), ("bare", "/bench/bare/")):
         timings = []
         for attempt in range(21):  # the first warms the process (grid index, caches); the median of 20 after
             body = body_for(args, *points[attempt % len(points)], title=f"Bench query count {attempt}")
@@ -489,6 +493,7 @@ def main():
             print(f"probe: POST /api/v1/issues/ -> 201, number {probe.get('number')}", flush=True)
         endpoints = {"bare": bare_script}
         if token:
+            endpoints["floor"] = write_lua(logdir / "floor.lua", args, points, "/bench/floor/", token)
             endpoints["filing"] = write_lua(logdir / "filing.lua", args, points, "/api/v1/issues/", token)
 
         print(f"load: wrk -t {args.threads} -c {args.connections}, warm-up {args.warmup} s per endpoint, "
@@ -496,7 +501,7 @@ def main():
         runs = {name: [] for name in endpoints}
         warm = {name: run_wrk(args, base, script, args.warmup, server) for name, script in endpoints.items()}
         for number in range(args.rounds):
-            order = list(endpoints) if number % 2 == 0 else list(reversed(endpoints))
+            order = list(endpoints) if number % 2 == 0 else list(reversed(endpoints))  # no endpoint always first
             for name in order:
                 result = run_wrk(args, base, endpoints[name], args.seconds, server)
                 runs[name].append(result)
@@ -512,7 +517,8 @@ def main():
         server_errors = {key: n for key, n in log.items() if key[1] >= 500}
         if server_errors:
             problems.append(f"5xx in the access log: {server_errors}")
-        tables = {"bare": ("bench_bare_row", "/bench/bare/"), "filing": ("issues_issue", "/api/v1/issues/")}
+        tables = {"bare": ("bench_bare_row", "/bench/bare/"), "floor": ("bench_floor_row", "/bench/floor/"),
+                  "filing": ("issues_issue", "/api/v1/issues/")}
         rows = {}
         for name in endpoints:
             table, path = tables[name]
@@ -557,12 +563,14 @@ def main():
         print()
         bare = summaries["bare"]
         if token:
-            real = summaries["filing"]
+            real, floor = summaries["filing"], summaries["floor"]
             ratio = real["rps"] / bare["rps"]
             print(f"filing: {real['rps']:.0f} req/s (p50 {real['p50']:.0f} ms, p99 {real['p99']:.0f} ms) vs bare insert: "
                   f"{bare['rps']:.0f} req/s (p50 {bare['p50']:.0f} ms, p99 {bare['p99']:.0f} ms) → ratio {ratio:.2f} "
                   f"(target ≥ 0.5); {args.rounds} rounds × {args.seconds} s, {args.workers} gunicorn workers, "
                   f"PostgreSQL {pg_version.split('.')[0]}, {size['grids']} grids")
+            print(f"floor:  {floor['rps']:.0f} req/s (p50 {floor['p50']:.0f} ms) → floor/bare {floor['rps'] / bare['rps']:.2f}, "
+                  f"filing/floor {real['rps'] / floor['rps']:.2f} (token + input serializer + one INSERT, nothing else)")
         else:
             print(f"filing: n/a (endpoint missing) vs bare insert: {bare['rps']:.0f} req/s (p50 {bare['p50']:.0f} ms, "
                   f"p99 {bare['p99']:.0f} ms); {args.rounds} rounds × {args.seconds} s, {args.workers} gunicorn workers, "
