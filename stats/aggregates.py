@@ -19,6 +19,7 @@ auto-escalate or send-back; the department by the latest dispatch (cleared by su
 auto-escalate, send-back); the response clock started at the latest dispatch, return or reopen.
 """
 import datetime
+import functools
 import zoneinfo
 from dataclasses import dataclass, field
 
@@ -155,28 +156,36 @@ def event_recorded_count(sender, issue, event, **kwargs):
     """The receiver of ``issues.signals.event_recorded``: count the event in the same transaction."""
     if event.action not in COUNTED_ACTIONS:
         return
-    history = list(
-        IssueEvent.objects.filter(issue_id=issue.pk, action__in=COUNTED_ACTIONS).order_by("at", "id")
-        .values("action", "at", "data", "issue__category__parent_id")
-    )
-    if not history:
-        return
-    top_category = history[-1]["issue__category__parent_id"] or issue.category_id
-    place = {"street": issue.street_id, "community": issue.community_id, "grid": issue.grid_id}
-    # The event just written may sort before a later one only if clocks went backwards; count it as the last.
-    history = [e for e in history if e["at"] <= event.at]
+    if event.action == "submit":
+        # A whistle's first event: its history is the event itself, no need to read it back.
+        history = [{"action": event.action, "at": event.at, "data": event.data}]
+        top_category = issue.category.parent_id or issue.category_id
+    else:
+        history = list(
+            IssueEvent.objects.filter(issue_id=issue.pk, action__in=COUNTED_ACTIONS).order_by("at", "id")
+            .values("action", "at", "data", "issue__category__parent_id")
+        )
+        if not history:
+            return
+        top_category = history[-1]["issue__category__parent_id"] or issue.category_id
+        # The event just written may sort before a later one only if clocks went backwards; count it as the last.
+        history = [e for e in history if e["at"] <= event.at]
     contributions = event_contributions(history)
     codes = {c.department_code for c in contributions if c.department_code}
     departments = dict(_department_ids(codes)) if codes else {}
+    place = {"street": issue.street_id, "community": issue.community_id, "grid": issue.grid_id}
+    # Every table's rows, keyed by the table's unique key; contributions that meet on a key are summed
+    # (a rating and the correction of its close on the same day; two days of one month).
+    rows = {model: {} for model in KEY_COLUMNS}
     for contribution in contributions:
-        department = departments.get(contribution.department_code, 0)
-        row = {"tier": contribution.tier, "department": department, **place, "day": contribution.day,
-               "month": contribution.day.replace(day=1), "top_category": top_category,
+        row = {"tier": contribution.tier, "department": departments.get(contribution.department_code, 0), **place,
+               "day": contribution.day, "month": contribution.day.replace(day=1), "top_category": top_category,
                "category": issue.category_id, "channel": issue.channel}
-        _upsert(DailyFact, {c: row[c] for c in ("day", "tier", "department", "street", "community", "grid",
-                                                "top_category", "category", "channel")}, contribution.counts)
-        for model, time_column, keys in ROLLUPS:
-            _upsert(model, {c: row[c] for c in (time_column, *keys)}, contribution.counts)
+        for model, key_columns in KEY_COLUMNS.items():
+            counts = rows[model].setdefault(tuple(row[c] for c in key_columns), {})
+            for measure, value in contribution.counts.items():
+                counts[measure] = counts.get(measure, 0) + value
+    _upsert_all(rows)
 
 
 def _department_ids(codes):
@@ -192,23 +201,52 @@ def _unique_key(model) -> tuple:
 
 
 UNIQUE_KEYS = {model: _unique_key(model) for model in (DailyFact, *(rollup[0] for rollup in ROLLUPS))}
+# What a row of each table is written with: its unique key and the columns that follow from it (a grid's
+# community and street, a category's top category).
+KEY_COLUMNS = {
+    DailyFact: ("day", "tier", "department", "street", "community", "grid", "top_category", "category", "channel"),
+    **{model: (time_column, *keys) for model, time_column, keys in ROLLUPS},
+}
 
 
-def _upsert(model, key: dict, counts: dict) -> None:
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = list(key) + list(counts)
-    quoted = [connection.ops.quote_name(c) for c in columns]
-    conflict = ", ".join(connection.ops.quote_name(c) for c in UNIQUE_KEYS[model])
-    updates = ", ".join(f"{connection.ops.quote_name(c)} = {table}.{connection.ops.quote_name(c)} + excluded."
-                        f"{connection.ops.quote_name(c)}" for c in counts)
-    # The counters not named start at their default; a new row gets them from the table's defaults.
-    defaults = [c for c in MEASURES if c not in counts]
-    all_columns = quoted + [connection.ops.quote_name(c) for c in defaults]
-    values = [key[c] for c in key] + [counts[c] for c in counts] + [0] * len(defaults)
-    placeholders = ", ".join(["%s"] * len(values))
+def _upsert_all(rows: dict) -> None:
+    """Add ``rows`` ({model: {key values: {measure: n}}}) to the facts: one ``INSERT … ON CONFLICT DO
+    UPDATE SET c = c + excluded.c`` per table, sent as one statement on PostgreSQL (data-modifying
+    CTEs; each table's keys are distinct, so no row is touched twice) and one by one on SQLite."""
+    statements = []
+    for model, by_key in rows.items():
+        if not by_key:
+            continue
+        measures = tuple(sorted({m for counts in by_key.values() for m in counts}))
+        params = []
+        for key, counts in by_key.items():
+            params += [*key, *(counts.get(m, 0) for m in measures)]
+        statements.append((_upsert_sql(model, len(by_key), measures), params))
+    if not statements:
+        return
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({', '.join(all_columns)}) VALUES ({placeholders}) "
-                       f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}", values)
+        if connection.vendor == "postgresql":
+            *first, (last_sql, last_params) = statements
+            sql = "".join(f"{'WITH' if n == 0 else ','} f{n} AS ({s}) " for n, (s, _) in enumerate(first)) + last_sql
+            cursor.execute(sql, [p for _, ps in first for p in ps] + last_params)
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+
+
+@functools.lru_cache(maxsize=512)
+def _upsert_sql(model, row_count: int, measures: tuple) -> str:
+    """The upsert of ``row_count`` rows of ``model`` counting ``measures``; the other counters of a new
+    row are 0. Its parameters, row by row: the values of ``KEY_COLUMNS[model]``, then the measures'."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    keys = KEY_COLUMNS[model]
+    zeros = [m for m in MEASURES if m not in measures]
+    columns = ", ".join(quote(c) for c in (*keys, *measures, *zeros))
+    row = "(" + ", ".join(["%s"] * (len(keys) + len(measures)) + ["0"] * len(zeros)) + ")"
+    updates = ", ".join(f"{quote(m)} = {table}.{quote(m)} + excluded.{quote(m)}" for m in measures)
+    return (f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * row_count)} "
+            f"ON CONFLICT ({', '.join(quote(c) for c in UNIQUE_KEYS[model])}) DO UPDATE SET {updates}")
 
 
 # The set-based rebuild ----------------------------------------------------------------------------
