@@ -21,6 +21,16 @@ class DispatchConfig(AppConfig):
         if demo_routing_rules_seed not in DEMO_EXTENSIONS:
             DEMO_EXTENSIONS.append(demo_routing_rules_seed)
 
+        from django.db.models.signals import post_delete, post_save
+
+        from . import rulebook
+        from .models import DeadlineRule, RoutingRule
+
+        # Routing and deadlines read the rules from the process's rulebook; a saved rule renews it.
+        for model in (RoutingRule, DeadlineRule):
+            for signal in (post_save, post_delete):
+                signal.connect(rulebook.rule_saved, sender=model, dispatch_uid=f"dispatch.rulebook.{model.__name__}")
+
         from issues import signals as issue_signals
 
         from . import supervision

@@ -9,23 +9,22 @@ and ``ISSUE_RESOLUTION_DAYS`` (counted as working days here) answer, so no issue
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
 
 from .calendar import add_working_days
 from .models import DeadlineRule
+from .rulebook import rulebook
 
 
 def rule_for(issue) -> DeadlineRule | None:
-    """The most specific active rule for ``issue`` (one query), or None."""
+    """The most specific active rule for ``issue`` (from the process's rulebook: no query while it is
+    fresh), or None."""
     category_ids = [issue.category_id]
     parent_id = issue.category.parent_id if issue.category_id else None
     if parent_id:
         category_ids.append(parent_id)
-    rules = DeadlineRule.objects.filter(
-        Q(category_id__in=category_ids) | Q(category__isnull=True),
-        active=True, tier=issue.owner_tier, priority=issue.priority,
-    )
     rank = {category_id: position for position, category_id in enumerate([*category_ids, None])}
+    rules = [rule for rule in rulebook().deadlines
+             if rule.tier == issue.owner_tier and rule.priority == issue.priority and rule.category_id in rank]
     return min(rules, key=lambda rule: rank[rule.category_id], default=None)
 
 

@@ -14,12 +14,11 @@ So a heating rule anywhere beats an any-category rule for one community, and the
 default (any category, anywhere, any priority) answers only when nothing else matches. With no
 active rule at all the fallback of ``issues.routing`` answers (community tier, grid officer).
 """
-from django.db.models import Q
-
 from issues import routing as issue_routing
 from issues.models import Tier
 
 from .models import RoutingRule
+from .rulebook import rulebook
 
 
 def _rank(rule: RoutingRule, category_ids: list) -> tuple:
@@ -29,18 +28,18 @@ def _rank(rule: RoutingRule, category_ids: list) -> tuple:
 
 
 def rule_for(issue) -> RoutingRule | None:
-    """The rule that routes ``issue`` (one query), or None."""
+    """The rule that routes ``issue`` (from the process's rulebook: no query while it is fresh), or None."""
     category_ids = [issue.category_id]
     parent_id = issue.category.parent_id if issue.category_id else None
     if parent_id:
         category_ids.append(parent_id)
-    rules = RoutingRule.objects.filter(
-        Q(category_id__in=category_ids) | Q(category__isnull=True),
-        Q(street_id=issue.street_id) | Q(street__isnull=True),
-        Q(community_id=issue.community_id) | Q(community__isnull=True),
-        Q(priority=issue.priority) | Q(priority=""),
-        active=True,
-    )
+    rules = [
+        rule for rule in rulebook().routing
+        if (rule.category_id is None or rule.category_id in category_ids)
+        and rule.street_id in (None, issue.street_id)
+        and rule.community_id in (None, issue.community_id)
+        and rule.priority in ("", issue.priority)
+    ]
     return min(rules, key=lambda rule: _rank(rule, category_ids), default=None)
 
 

@@ -77,7 +77,10 @@ def require_tool(path):
 
 @pytest.fixture(autouse=True)
 def fresh_grid_index():
-    """Each test starts by re-checking the boundary revision: a rolled-back test may have changed it."""
+    """Each test starts by re-checking the boundary revision and re-reading the dispatch rules: a
+    rolled-back test may have changed them."""
+    from dispatch.rulebook import rules_expire
     from grids.locate import index_expire
 
     index_expire()
+    rules_expire()

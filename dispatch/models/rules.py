@@ -54,6 +54,7 @@ class DeadlineRule(models.Model):
         help_text=_("Working days from acceptance, on the mainland China calendar."),
     )
     active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
         ordering = ["tier", "priority", "category__code"]
@@ -104,6 +105,7 @@ class RoutingRule(models.Model):
     order = models.IntegerField(_("order"), default=100, help_text=_(
         "Lower first: decides between equally specific rules."))
     active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
         ordering = ["order", "id"]

@@ -206,6 +206,8 @@ LEAFLET_CONFIG = {
 # How long a process may answer point-in-grid lookups from its in-memory index before it checks
 # whether another process changed a boundary (seconds; 0 checks on every lookup).
 GRID_INDEX_CHECK_SECONDS = env.float("GRID_INDEX_CHECK_SECONDS", default=1.0)
+# How often a process asks whether the routing and deadline rules changed (dispatch.rulebook).
+DISPATCH_RULES_CHECK_SECONDS = env.float("DISPATCH_RULES_CHECK_SECONDS", default=1.0)
 
 LOGGING = {
     "version": 1,

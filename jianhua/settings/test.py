@@ -22,3 +22,5 @@ CSRF_COOKIE_SECURE = False
 # Serve static files straight from the apps and static/, without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Tests change rules with QuerySet.update() too and use them at once: check their revision every time.
+DISPATCH_RULES_CHECK_SECONDS = 0

@@ -98,9 +98,40 @@ def test_inactive_rules_are_ignored(routing_rules, garbage, new_issue):
     assert rule_for(new_issue(garbage)).category is None
 
 
-def test_routing_takes_one_query(routing_rules, garbage, new_issue, django_assert_num_queries):
+# The process's rulebook -------------------------------------------------------------------------------
+
+def test_routing_reads_the_rules_once_then_answers_from_memory(routing_rules, garbage, new_issue, settings,
+                                                                django_assert_num_queries):
+    settings.DISPATCH_RULES_CHECK_SECONDS = 3600
     issue = new_issue(garbage)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3):  # the revision, the routing rules, the deadline rules
+        first = routing.route(issue=issue)
+    with django_assert_num_queries(0):
+        assert routing.route(issue=issue) == first
+
+
+def test_a_rule_saved_in_this_process_routes_the_next_issue(routing_rules, garbage, new_issue, settings,
+                                                           django_capture_on_commit_callbacks):
+    settings.DISPATCH_RULES_CHECK_SECONDS = 3600
+    issue = new_issue(garbage)
+    assert routing.route(issue=issue).owner_tier == Tier.COMMUNITY
+    with django_capture_on_commit_callbacks(execute=True):
+        rule = _rule("垃圾 → 街道", category=garbage, owner_tier=Tier.STREET, default_handler=DefaultHandler.STREET)
+    assert routing.route(issue=issue).rule_id == rule.pk
+    assert routing.route(issue=issue).owner_tier == Tier.STREET
+
+
+def test_a_rule_changed_elsewhere_counts_once_its_revision_is_checked(routing_rules, garbage, new_issue, settings,
+                                                                     django_assert_num_queries):
+    """Another process's change shows in the revision (here: an UPDATE that no signal sees)."""
+    settings.DISPATCH_RULES_CHECK_SECONDS = 3600
+    issue = new_issue(garbage)
+    rule = routing.route(issue=issue).rule_id
+    RoutingRule.objects.filter(pk=rule).update(active=False)
+    assert routing.route(issue=issue).rule_id == rule  # still the process's copy: not checked yet
+    settings.DISPATCH_RULES_CHECK_SECONDS = 0
+    assert routing.route(issue=issue).rule_id != rule
+    with django_assert_num_queries(1):  # unchanged since: the revision only
         routing.route(issue=issue)
 
 
