@@ -199,7 +199,9 @@ def issue_submit(
     if intake_client is not None:
         data["intake_client"] = intake_client.code
     event = _record(issue, Action.SUBMIT, filed_by, from_status="", to_status=Status.SUBMITTED, data=data)
-    _save_photos(issue, photos, kind=PhotoKind.REPORT, event=event, by=filed_by)
+    # Whoever answers the filer finds the photos just saved and no assisting departments, without a read.
+    _as_prefetched(issue, photos=_save_photos(issue, photos, kind=PhotoKind.REPORT, event=event, by=filed_by),
+                   assists=[])
     issue.number = _next_number(now)
     Issue.objects.filter(pk=issue.pk).update(number=issue.number)
     transaction.on_commit(lambda: signals.issue_submitted.send(sender=Issue, issue_id=issue.pk))
@@ -252,7 +254,9 @@ def _next_number(now) -> str:
     return f"{settings.ISSUE_NUMBER_PREFIX}-{day:%Y%m%d}-{last:04d}"
 
 
-def _save_photos(issue: Issue, photos: Iterable[PreparedPhoto], *, kind: str, event: IssueEvent, by: User) -> None:
+def _save_photos(issue: Issue, photos: Iterable[PreparedPhoto], *, kind: str, event: IssueEvent,
+                 by: User) -> list[IssuePhoto]:
+    saved = []
     for photo in photos:
         # Named by the issue's id: a new whistle's tracking number is given last (see issue_submit).
         stem = f"issue{issue.pk}-{get_random_string(8).lower()}"
@@ -261,6 +265,18 @@ def _save_photos(issue: Issue, photos: Iterable[PreparedPhoto], *, kind: str, ev
         row.image.save(f"{stem}.jpg", ContentFile(photo.content), save=False)
         row.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(photo.thumbnail), save=False)
         row.save()
+        saved.append(row)
+    return saved
+
+
+def _as_prefetched(issue: Issue, **related: list) -> None:
+    """Hand the issue its related rows as a prefetch would (``issue.photos.all()`` then reads no
+    rows): for a whistle just filed they are known without asking."""
+    cache = issue.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        queryset = getattr(issue, name).all()
+        queryset._result_cache, queryset._prefetch_done = list(rows), True
+        cache[name] = queryset
 
 
 # The lifecycle -----------------------------------------------------------------------------------
