@@ -151,7 +151,7 @@ def issue_submit(
     now = timezone.now()
     issue = Issue(
         # A placeholder until the end of the transaction: the day's counter row is locked from the moment
-        # it is counted up until commit, so it is counted up last (see _next_number).
+        # it is counted up until commit, so it is counted up last (see _give_number).
         number=f"~{uuid.uuid4().hex[:19]}",
         title=title.strip(),
         description=description.strip(),
@@ -202,9 +202,8 @@ def issue_submit(
     # Whoever answers the filer finds the photos just saved and no assisting departments, without a read.
     _as_prefetched(issue, photos=_save_photos(issue, photos, kind=PhotoKind.REPORT, event=event, by=filed_by),
                    assists=[])
-    issue.number = _next_number(now)
-    Issue.objects.filter(pk=issue.pk).update(number=issue.number)
-    transaction.on_commit(lambda: signals.issue_submitted.send(sender=Issue, issue_id=issue.pk))
+    issue.number = _give_number(issue, now)
+    transaction.on_commit(lambda: signals.issue_submitted.send(sender=Issue, issue_id=issue.pk, issue=issue))
     return Submission(issue, created=True)
 
 
@@ -235,23 +234,28 @@ def _filed_with_key(filed_by: User, key: str) -> Issue | None:
     )
 
 
-def _next_number(now) -> str:
-    """JH-YYYYMMDD-NNNN, numbered per day in the district's time zone; gap-free within a day.
+def _give_number(issue: Issue, now) -> str:
+    """Give the issue its tracking number, JH-YYYYMMDD-NNNN: numbered per day in the district's time
+    zone, gap-free within a day.
 
     One upsert both creates the day's row and counts up (SQLite ≥ 3.35 and PostgreSQL). It holds the
     row lock until commit, so two filings never get the same number – and filings of a day queue on
     it for the rest of the transaction, which is why issue_submit counts up last, after everything
-    else it writes, and stores the number with one UPDATE."""
+    else it writes. Two plain statements: this runs on every filing, and the ORM's would cost more
+    Python than the rest of the step."""
     day = timezone.localdate(now)
-    table = connection.ops.quote_name(DailySequence._meta.db_table)
+    sequence = connection.ops.quote_name(DailySequence._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "
-            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            f"INSERT INTO {sequence} (day, last) VALUES (%s, 1) "
+            f"ON CONFLICT (day) DO UPDATE SET last = {sequence}.last + 1 RETURNING last",
             [day],
         )
         (last,) = cursor.fetchone()
-    return f"{settings.ISSUE_NUMBER_PREFIX}-{day:%Y%m%d}-{last:04d}"
+        number = f"{settings.ISSUE_NUMBER_PREFIX}-{day:%Y%m%d}-{last:04d}"
+        cursor.execute(f"UPDATE {connection.ops.quote_name(Issue._meta.db_table)} SET number = %s WHERE id = %s",
+                       [number, issue.pk])
+    return number
 
 
 def _save_photos(issue: Issue, photos: Iterable[PreparedPhoto], *, kind: str, event: IssueEvent,

@@ -68,23 +68,25 @@ TOLD: dict[str, list[Tell]] = {
 }
 
 
-def issue_submitted_notify(sender, issue_id, **kwargs):
-    _tell(issue_id=issue_id, action="submit", event_id=None)
+def issue_submitted_notify(sender, issue_id, issue=None, **kwargs):
+    _tell(issue_id=issue_id, action="submit", event_id=None, issue=issue)
 
 
 def issue_changed_notify(sender, issue_id, action, event_id=None, **kwargs):
     _tell(issue_id=issue_id, action=str(action), event_id=event_id)
 
 
-def _tell(*, issue_id: int, action: str, event_id: int | None) -> None:
+def _tell(*, issue_id: int, action: str, event_id: int | None, issue: Issue | None = None) -> None:
+    """Tell the audiences of ``action``. ``issue``, when the sender has it as committed, saves reading it."""
     tells = TOLD.get(action)
     if not tells:
         return
     # Sent after the issue's transaction committed: a failure here must not turn the resident's
     # successful action into an error page. It is logged.
     try:
-        issue = Issue.objects.only("number", "title", "owner_tier", "community", "street", "reporter", "handler",
-                                   "handler_department", "filed_by").get(pk=issue_id)
+        if issue is None:
+            issue = Issue.objects.only("number", "title", "owner_tier", "community", "street", "reporter", "handler",
+                                       "handler_department", "filed_by").get(pk=issue_id)
         if event_id is not None:
             actor_id = IssueEvent.objects.filter(pk=event_id).values_list("actor_id", flat=True).first()
             base_key = f"event:{event_id}"
