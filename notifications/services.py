@@ -65,21 +65,39 @@ def notify(recipients: Iterable, *, kind: str, text: str, issue=None, link: str 
         for person in people.values() for medium, address in _addresses(person)
     ]
     with transaction.atomic():
-        taken = set(Notification.objects.filter(dedupe_key__in=[n.dedupe_key for n in notifications])
-                    .values_list("dedupe_key", flat=True))
-        taken |= set(OutboxMessage.objects.filter(dedupe_key__in=[m.dedupe_key for m in messages])
-                     .values_list("dedupe_key", flat=True))
-        notifications = [n for n in notifications if n.dedupe_key not in taken]
-        messages = [m for m in messages if m.dedupe_key not in taken]
-        # A concurrent call with the same key may insert first: the unique key makes ours a no-op.
-        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+        # Only what is new is written and returned: a repeat of the fact (or a concurrent call with the same
+        # key) meets the unique key and is skipped by the database.
+        notifications = _insert_new(Notification, notifications)
+        messages = _insert_new(OutboxMessage, messages)
         if messages:
-            OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
-            keys = [m.dedupe_key for m in messages]
-            transaction.on_commit(lambda: _enqueue(
-                OutboxMessage.objects.filter(dedupe_key__in=keys, status=OutboxStatus.PENDING)
-                .values_list("pk", flat=True)))
+            message_ids = [m.pk for m in messages]
+            transaction.on_commit(lambda: _enqueue(message_ids))
     return notifications
+
+
+def _insert_new(model, rows: list) -> list:
+    """Insert ``rows`` (unsaved instances with a unique ``dedupe_key``) in one ``INSERT … ON CONFLICT DO
+    NOTHING RETURNING`` (PostgreSQL; SQLite ≥ 3.35) and return those that were new, with their ids.
+    ``bulk_create(ignore_conflicts=True)`` cannot say which rows those were, which cost two reads before
+    and one after."""
+    if not rows:
+        return []
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+    params = [field.get_db_prep_save(field.pre_save(row, add=True), connection) for row in rows for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+            f"VALUES {values} ON CONFLICT DO NOTHING RETURNING {quote(model._meta.pk.column)}, {quote('dedupe_key')}",
+            params,
+        )
+        inserted = {key: pk for pk, key in cursor.fetchall()}
+    new = [row for row in rows if row.dedupe_key in inserted]
+    for row in new:
+        row.pk = inserted[row.dedupe_key]
+        row._state.adding, row._state.db = False, connection.alias
+    return new
 
 
 def _enqueue(message_ids: Iterable[int]) -> None:
