@@ -1,4 +1,5 @@
-"""The active routing and deadline rules as this process last read them.
+"""The active routing and deadline rules as this process last read them (a ``jianhua.snapshots``
+``ProcessSnapshot``).
 
 Every filing asks for a route and a response deadline, every acceptance and escalation for a
 deadline; the rules change a few times a year. So each process keeps the active rules in memory
@@ -8,18 +9,17 @@ deadline; the rules change a few times a year. So each process keeps the active 
   per table the number of rows, of active rows, the highest id and the latest ``updated_at``, one
   query – and compares it with the revision it read the rules at. An edit in the admin, from any
   process, reaches every process within that time;
-- the process that saved or deleted a rule drops its copy at once, when the change commits.
+- the process that saved or deleted a rule checks at once, when the change commits.
 
 An UPDATE that bypasses ``save()`` and leaves the number of active rules alone (a raw SQL edit of a
-deadline, say) leaves ``updated_at`` behind; ``rules_expire()`` (or a restart) makes it count.
+deadline, say) leaves the revision as it was: restarting the processes makes it count.
 """
-import math
-import threading
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+
+from jianhua.snapshots import ProcessSnapshot
 
 from .models import DeadlineRule, RoutingRule
 
@@ -46,29 +46,8 @@ def _read() -> Rulebook:
                     deadlines=tuple(DeadlineRule.objects.filter(active=True)))
 
 
-class _ProcessRulebook:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.book: Rulebook | None = None
-        self.revision: tuple | None = None
-        self.checked_at = -math.inf
-
-    def get(self) -> Rulebook:
-        now = time.monotonic()
-        if self.book is not None and now - self.checked_at < settings.DISPATCH_RULES_CHECK_SECONDS:
-            return self.book
-        with self.lock:
-            revision = _revision()
-            if self.book is None or revision != self.revision:
-                self.book, self.revision = _read(), revision
-            self.checked_at = now
-            return self.book
-
-    def expire(self):
-        self.book, self.revision, self.checked_at = None, None, -math.inf
-
-
-_process_rulebook = _ProcessRulebook()
+_process_rulebook = ProcessSnapshot(load=_read, revision=_revision,
+                                    check_seconds=lambda: settings.DISPATCH_RULES_CHECK_SECONDS)
 
 
 def rulebook() -> Rulebook:
@@ -77,10 +56,11 @@ def rulebook() -> Rulebook:
 
 
 def rules_expire(**_kwargs) -> None:
-    """Make this process read the rules again on its next question."""
+    """Make this process check the rules' revision on its next question."""
     _process_rulebook.expire()
 
 
 def rule_saved(**_kwargs) -> None:
-    """post_save / post_delete of a rule: this process reads the rules again once the change commits."""
+    """post_save / post_delete of a rule: this process checks the revision (which the change moved) once
+    the change commits."""
     transaction.on_commit(rules_expire)

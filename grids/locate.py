@@ -9,8 +9,6 @@ A point on an edge or vertex shared by several grids belongs to the one with the
 so the same point always gets the same single grid.
 """
 import math
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +16,8 @@ import numpy
 import shapely
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from jianhua.snapshots import ProcessSnapshot
 
 from .boundaries import to_shape
 from .models import BoundaryRevision, Grid
@@ -126,31 +126,6 @@ def parse_coordinates(lat, lng) -> tuple[float, float]:
     return values[0], values[1]
 
 
-class _ProcessIndex:
-    """The index of this process and the revision it was built from."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.index: GridIndex | None = None
-        self.revision: tuple | None = None
-        self.checked_at = -math.inf
-
-    def get(self) -> GridIndex:
-        now = time.monotonic()
-        if self.index is not None and now - self.checked_at < settings.GRID_INDEX_CHECK_SECONDS:
-            return self.index
-        with self.lock:
-            revision = BoundaryRevision.current()
-            if self.index is None or revision != self.revision:
-                self.index = _build_index()
-                self.revision = revision
-            self.checked_at = now
-            return self.index
-
-    def expire(self):
-        self.checked_at = -math.inf
-
-
 def _build_index() -> GridIndex:
     rows = Grid.objects.values_list(
         "id", "code", "name", "boundary", "community__code", "community__name", "community__street__code",
@@ -163,7 +138,8 @@ def _build_index() -> GridIndex:
     return GridIndex(cells)
 
 
-_process_index = _ProcessIndex()
+_process_index = ProcessSnapshot(load=_build_index, revision=BoundaryRevision.current,
+                                 check_seconds=lambda: settings.GRID_INDEX_CHECK_SECONDS)
 
 
 def index_expire(**_kwargs) -> None:
