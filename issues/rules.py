@@ -8,6 +8,8 @@
 - The handler is the account or the department it was dispatched to.
 - Residents see the issues they filed.
 """
+import re
+
 from django.utils.translation import gettext as _
 
 from grids.models import Role
@@ -97,6 +99,21 @@ def mask_phone(phone: str) -> str:
     if len(digits) < 7:
         return "*" * len(digits)
     return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
+
+
+# Numbers a resident may type into a title for the handler's sake (“请联系我 13812345678”), which the
+# public must not read: mainland mobile numbers, landlines with their area code, ID card numbers.
+_PERSONAL_NUMBERS = re.compile(
+    r"(?<![0-9])(?:[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
+    r"|(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}"
+    r"|0[1-9][0-9]{1,2}[ -]?[2-9][0-9]{6,7})(?![0-9])"
+)
+
+
+def public_text(text: str) -> str:
+    """``text`` for people who may not see personal data (other residents, Open311's public reads): phone
+    and ID card numbers in it masked, 138****5678 style."""
+    return _PERSONAL_NUMBERS.sub(lambda found: mask_phone(re.sub(r"[^0-9Xx]", "", found.group())), text)
 
 
 def visible_reporter(user, issue: Issue) -> dict:

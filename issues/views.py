@@ -158,7 +158,8 @@ def whistle_nearby(request):
     return JsonResponse({"issues": [
         {
             "number": issue.number,
-            "title": issue.title,
+            # Other people's whistles: what was reported, not how to reach whoever reported it.
+            "title": issue.title if issue.reporter_id == request.user.pk else rules.public_text(issue.title),
             "status": issue.get_status_display(),
             "distance": round(distance),
             "supporters": issue.supporter_count,

@@ -5,6 +5,7 @@ address) and how far it got, never who reported it (name, phone, email, device o
 staff's free-text notes. The full description is shown only for whistles that came in through
 Open311 itself: a resident who filed in the browser or on the hotline was told only the staff
 handling it would read their words (and people write phone numbers and flat numbers into them).
+Phone and ID card numbers in what is shown (a title, an Open311 description) are masked.
 
 Status: our closed, rejected and withdrawn issues are Open311 "closed"; every other state
 (submitted, accepted, dispatched, responded, resolved – waiting for verification –, escalated) is
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from issues.lifecycle import Status
 from issues.models import Category, CategoryAttribute, Channel, Issue, Priority, RejectReason, Tier
+from issues.rules import public_text
 
 CLOSED_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.WITHDRAWN})
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -113,12 +115,12 @@ def status_notes(issue: Issue) -> str:
 
 def request_description(issue: Issue) -> str:
     """The title; for whistles filed through Open311 also the words the client sent (those whistles
-    are titled by their first words)."""
+    are titled by their first words). Phone and ID card numbers in them are masked (``public_text``)."""
     if not issue.description or issue.channel != Channel.OPEN311:
-        return issue.title
+        return public_text(issue.title)
     if issue.description.startswith(issue.title.rstrip("…")):
-        return issue.description
-    return f"{issue.title}: {issue.description}"
+        return public_text(issue.description)
+    return public_text(f"{issue.title}: {issue.description}")
 
 
 def service_request(issue: Issue) -> dict:

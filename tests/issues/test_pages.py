@@ -538,6 +538,16 @@ def test_nearby_returns_open_issues_of_the_category_within_100_metres(signed_in,
     assert own.json()["issues"][0]["yours"] is True
 
 
+def test_nearby_masks_phone_numbers_in_other_peoples_titles(signed_in, file_issue, spot_in_officers_grid, garbage):
+    lat, lng = spot_in_officers_grid
+    file_issue(lat=lat, lng=lng, title="垃圾没人清 请联系13812345678")
+    query = {"category": garbage.pk, "lat": lat, "lng": lng}
+    [theirs] = client_for(signed_in, "resident2").get("/whistle/nearby/", query).json()["issues"]
+    assert theirs["title"] == "垃圾没人清 请联系138****5678"
+    [own] = client_for(signed_in, "resident").get("/whistle/nearby/", query).json()["issues"]
+    assert own["title"] == "垃圾没人清 请联系13812345678"
+
+
 def test_nearby_refuses_a_malformed_question(signed_in):
     client = client_for(signed_in, "resident")
     refused = client.get("/whistle/nearby/", {"lat": "north", "lng": 123.9})

@@ -302,6 +302,14 @@ def test_words_filed_in_the_browser_stay_with_the_staff(open311, file_issue):
         assert "13900001111" not in text and "502" not in text
 
 
+def test_numbers_typed_into_the_words_are_masked_in_public_answers(open311, whistle):
+    number = file(open311, whistle, description="路灯不亮，电话0452-2401234或13900001111，身份证230202198001011234")
+    for fmt in FORMATS:
+        text = open311.get(f"requests/{number}", fmt).content.decode()
+        assert "路灯不亮" in text and "045****1234" in text and "139****1111" in text and "230***********1234" in text
+        assert "2401234" not in text and "13900001111" not in text and "198001011234" not in text
+
+
 def test_listing_requests_takes_the_same_queries_however_many_there_are(open311, whistle, file_issue, advance,
                                                                        community_staff, django_assert_num_queries):
     file(open311, whistle)
