@@ -13,6 +13,9 @@ then alternates, round by round, between
   bare  POST /bench/bare/ (bench/filing_urls.py), the same JSON body through the same gunicorn and
         middleware stack, one raw INSERT, no auth, no validation, no ORM, no DRF.
 
+With --breakdown it also measures the floor's parts: /bench/drf/ (DRF's request, parser and response
+around the same INSERT, no authentication) and /bench/token/ (the same with the token checked).
+
 It prints the median requests/s of each over the rounds, the ratio real/bare (target >= 0.5) and
 floor/bare (what the target would leave for the filing's own work),
 latency percentiles, where the CPU went, checks that every response was a 201, that no 5xx was
@@ -69,6 +72,8 @@ def parse_args():
                         help="CONN_MAX_AGE for the app (production default 60: persistent connections; 0 opens "
                              "one per request)")
     parser.add_argument("--show-queries", action="store_true", help="print the SQL of one filing")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also measure /bench/drf/ (DRF, no auth) and /bench/token/ (DRF + token): the floor's parts")
     args = parser.parse_args()
     args.connections = args.connections or 2 * args.workers
     return args
@@ -494,6 +499,9 @@ def main():
         endpoints = {"bare": bare_script}
         if token:
             endpoints["floor"] = write_lua(logdir / "floor.lua", args, points, "/bench/floor/", token)
+            if args.breakdown:
+                endpoints["drf"] = write_lua(logdir / "drf.lua", args, points, "/bench/drf/")
+                endpoints["token"] = write_lua(logdir / "token.lua", args, points, "/bench/token/", token)
             endpoints["filing"] = write_lua(logdir / "filing.lua", args, points, "/api/v1/issues/", token)
 
         print(f"load: wrk -t {args.threads} -c {args.connections}, warm-up {args.warmup} s per endpoint, "
@@ -518,6 +526,7 @@ def main():
         if server_errors:
             problems.append(f"5xx in the access log: {server_errors}")
         tables = {"bare": ("bench_bare_row", "/bench/bare/"), "floor": ("bench_floor_row", "/bench/floor/"),
+                  "drf": ("bench_drf_row", "/bench/drf/"), "token": ("bench_token_row", "/bench/token/"),
                   "filing": ("issues_issue", "/api/v1/issues/")}
         rows = {}
         for name in endpoints:
@@ -571,6 +580,11 @@ def main():
                   f"PostgreSQL {pg_version.split('.')[0]}, {size['grids']} grids")
             print(f"floor:  {floor['rps']:.0f} req/s (p50 {floor['p50']:.0f} ms) → floor/bare {floor['rps'] / bare['rps']:.2f}, "
                   f"filing/floor {real['rps'] / floor['rps']:.2f} (token + input serializer + one INSERT, nothing else)")
+            for name, what in (("drf", "DRF, no authentication"), ("token", "DRF + token")):
+                if name in summaries:
+                    part = summaries[name]
+                    print(f"{name + ':':7} {part['rps']:.0f} req/s (p50 {part['p50']:.0f} ms) → {name}/bare "
+                          f"{part['rps'] / bare['rps']:.2f} ({what}, one INSERT)")
         else:
             print(f"filing: n/a (endpoint missing) vs bare insert: {bare['rps']:.0f} req/s (p50 {bare['p50']:.0f} ms, "
                   f"p99 {bare['p99']:.0f} ms); {args.rounds} rounds × {args.seconds} s, {args.workers} gunicorn workers, "

@@ -8,6 +8,9 @@ bench/filing.py creates (the floor view's into bench_floor_row). Deliberately ba
 token and checks the body with the filing's own input serializer (IssueCreateSerializer: lengths,
 coordinates, the category looked up by code), then makes the same one-row INSERT. No grid lookup,
 no routing, no number, no event, no answer beyond the id. The filing endpoint cannot be faster.
+
+/bench/drf/ and /bench/token/ (bench/filing.py --breakdown) take the floor apart: DRF alone, then DRF
+with the token checked, each around the same INSERT.
 """
 import json
 
@@ -26,7 +29,7 @@ from jianhua.urls import urlpatterns as project_urlpatterns
 BARE_TABLE_SQL = "; ".join(
     f"CREATE TABLE IF NOT EXISTS {table} (id bigserial PRIMARY KEY, title text, description text,"
     " lat double precision, lng double precision, created_at timestamptz DEFAULT now())"
-    for table in ("bench_bare_row", "bench_floor_row")
+    for table in ("bench_bare_row", "bench_floor_row", "bench_drf_row", "bench_token_row")
 )
 
 
@@ -47,6 +50,25 @@ def _insert(table, data):
     return row_id
 
 
+class DrfInsert(APIView):
+    """--breakdown: DRF's request, parser and response around the same INSERT; no authentication."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    def post(self, request):
+        return Response({"id": _insert("bench_drf_row", request.data)}, status=201)
+
+
+class TokenInsert(APIView):
+    """--breakdown: as DrfInsert, with the API's authentication (the token read from the database)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def post(self, request):
+        return Response({"id": _insert("bench_token_row", request.data)}, status=201)
+
+
 class FloorInsert(APIView):
     """Authenticated (the API's own classes: session or token) and validated, then one INSERT."""
 
@@ -61,5 +83,7 @@ class FloorInsert(APIView):
 urlpatterns = [
     path("bench/bare/", bare_insert, name="bench-bare"),
     path("bench/floor/", FloorInsert.as_view(), name="bench-floor"),
+    path("bench/drf/", DrfInsert.as_view(), name="bench-drf"),
+    path("bench/token/", TokenInsert.as_view(), name="bench-token"),
     *project_urlpatterns,
 ]
