@@ -20,6 +20,7 @@ from .lifecycle import Status
 from .models import Category, Channel, DefaultHandler, Rating, RejectReason
 from .photos import PhotoError, photo_prepare
 from .selectors import IssueFilters
+from .services import Conflict, InvalidInput
 
 # Where a service's error about something the form has no input for is shown instead: the place is the pin.
 SERVICE_FIELD_ALIASES = {"location": "lat"}
@@ -29,6 +30,20 @@ def add_service_error(form: forms.Form, error) -> None:
     """Put a service's InvalidInput on the field it names, or at the top of the form."""
     field = SERVICE_FIELD_ALIASES.get(error.field, error.field)
     form.add_error(field if field in form.fields else None, error.message)
+
+
+def service_result(form: forms.Form, call):
+    """Run ``call()`` – one service, for a valid ``form`` – and return ``(its answer, 200)``; or
+    ``(None, 400)`` with its InvalidInput on the form, or ``(None, 409)`` with its Conflict at the top of
+    the form. A PermissionRefused is left to the view, which answers with the refusal page."""
+    try:
+        return call(), 200
+    except InvalidInput as error:
+        add_service_error(form, error)
+        return None, 400
+    except Conflict as error:
+        form.add_error(None, error.message)
+        return None, 409
 
 
 def category_label(category: Category) -> str:

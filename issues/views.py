@@ -90,12 +90,11 @@ def _filing_page(request, form_class, *, on_behalf):
         form = form_class(request.POST, request.FILES)
         if form.is_valid():
             try:
-                submission = services.issue_submit(filed_by=request.user, **form.submission())
-            except services.InvalidInput as error:
-                forms.add_service_error(form, error)
+                submission, _status = forms.service_result(
+                    form, lambda: services.issue_submit(filed_by=request.user, **form.submission()))
             except services.PermissionRefused as error:
                 return _refused(request, error.message)
-            else:
+            if submission is not None:
                 return redirect("issues:whistle-filed", number=submission.issue.number)
     else:
         form = form_class()

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_POST
 
 from grids.models import Department, User
 from issues import selectors as issue_selectors
-from issues.forms import add_service_error
+from issues.forms import add_service_error, service_result
 from issues.models import Tier
 from issues.services import Conflict, InvalidInput, PermissionRefused
+from issues.views import _refused
 from jianhua import exports
 from jianhua.exports import Column
 
@@ -28,9 +29,6 @@ from ..models import Outcome, RecordKind, RecordState
 
 PAGE_SIZES = (20, 50, 100)
 
-
-def _refused(request, message, status=403):
-    return render(request, "issues/refused.html", {"message": message}, status=status)
 
 
 # Forms --------------------------------------------------------------------------------------------
@@ -224,20 +222,20 @@ def record_new(request):
         raise Http404(_("No such issue.")) from None
     if request.method == "POST":
         form = ManualRecordForm(request.POST, issue=issue)
+        status = 400
         if form.is_valid():
             try:
-                record = accountability.record_manual(issue=issue, actor=request.user, **form.service_kwargs())
-            except InvalidInput as error:
-                add_service_error(form, error)
+                record, status = service_result(
+                    form, lambda: accountability.record_manual(issue=issue, actor=request.user, **form.service_kwargs()))
             except PermissionRefused as error:
                 return _refused(request, error.message)
-            else:
+            if record is not None:
                 messages.success(request, _("The record is on the accountability list."))
                 return redirect("dispatch:accountability-record", pk=record.pk)
     else:
-        form = ManualRecordForm(issue=issue, initial={"kind": request.GET.get("kind", "")})
+        form, status = ManualRecordForm(issue=issue, initial={"kind": request.GET.get("kind", "")}), 200
     return render(request, "dispatch/accountability/record_form.html", {"form": form, "issue": issue},
-                  status=400 if form.errors else 200)
+                  status=status)
 
 
 urlpatterns = [

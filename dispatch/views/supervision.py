@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from issues import rules, selectors
-from issues.forms import add_service_error
-from issues.services import Conflict, InvalidInput, PermissionRefused
+from issues.forms import service_result
+from issues.services import PermissionRefused
 from issues.views import _refused, staff_required
 from jianhua import exports
 from jianhua.exports import Column
@@ -194,15 +194,11 @@ def item_new(request):
         status = 400
         if form.is_valid():
             try:
-                item = supervision.supervision_open(actor=request.user, **form.cleaned_data)
-            except InvalidInput as error:
-                add_service_error(form, error)
+                item, status = service_result(
+                    form, lambda: supervision.supervision_open(actor=request.user, **form.cleaned_data))
             except PermissionRefused as error:
                 return _refused(request, error.message)
-            except Conflict as error:
-                form.add_error(None, error.message)
-                status = 409
-            else:
+            if item is not None:
                 messages.success(request, _("%(number)s is on the supervision list.") % {"number": item.issue.number})
                 return redirect("dispatch:supervision-item", pk=item.pk)
     else:
@@ -240,15 +236,10 @@ def _post_to_item(request, pk, kind, form_class, service):
     status = 400
     if form.is_valid():
         try:
-            service(item=item, actor=request.user, **form.cleaned_data)
-        except InvalidInput as error:
-            add_service_error(form, error)
+            _done, status = service_result(form, lambda: service(item=item, actor=request.user, **form.cleaned_data))
         except PermissionRefused as error:
             return _refused(request, error.message)
-        except Conflict as error:
-            form.add_error(None, error.message)
-            status = 409
-        else:
+        if status == 200:
             messages.success(request, _("Instruction recorded.") if kind == "instruction" else _("Progress reported."))
             return redirect("dispatch:supervision-item", pk=item.pk)
     fresh = supervision.supervision_detail_for(request.user, pk=pk)
@@ -287,15 +278,11 @@ def meeting_new(request):
         status = 400
         if form.is_valid():
             try:
-                meeting = supervision.meeting_record(actor=request.user, **form.service_kwargs())
-            except InvalidInput as error:
-                add_service_error(form, error)
+                meeting, status = service_result(
+                    form, lambda: supervision.meeting_record(actor=request.user, **form.service_kwargs()))
             except PermissionRefused as error:
                 return _refused(request, error.message)
-            except Conflict as error:
-                form.add_error(None, error.message)
-                status = 409
-            else:
+            if meeting is not None:
                 messages.success(request, _("The meeting is recorded."))
                 return redirect("dispatch:supervision-meeting", pk=meeting.pk)
     else:
