@@ -1,6 +1,6 @@
 """The only writers of issues. Each service is one transaction that locks the issue, checks the
 transition (``issues.lifecycle``) and the person (``issues.rules``), changes the issue, records the
-event and tells the rest of the system on commit.
+event and tells the rest of the system (``issues.signals``) in the same transaction.
 
 Errors a caller must turn into answers: ``InvalidInput`` (400), ``PermissionRefused`` (403),
 ``Conflict`` (409: the state or the version moved on). Anything else is a fault.
@@ -203,7 +203,7 @@ def issue_submit(
     _as_prefetched(issue, photos=_save_photos(issue, photos, kind=PhotoKind.REPORT, event=event, by=filed_by),
                    assists=[])
     issue.number = _give_number(issue, now)
-    transaction.on_commit(lambda: signals.issue_submitted.send(sender=Issue, issue_id=issue.pk, issue=issue))
+    signals.issue_submitted.send(sender=Issue, issue_id=issue.pk, issue=issue)
     return Submission(issue, created=True)
 
 
@@ -657,10 +657,8 @@ def _finish(issue: Issue, transition, actor: User | None, *, note: str = "", dat
     issue.save()
     issue.last_event = _record(issue, transition.action, actor, from_status=from_status, to_status=issue.status,
                                note=note, data=data or {})
-    action, event_id = transition.action, issue.last_event.pk
-    transaction.on_commit(
-        lambda: signals.issue_changed.send(sender=Issue, issue_id=issue.pk, action=action, event_id=event_id)
-    )
+    signals.issue_changed.send(sender=Issue, issue_id=issue.pk, action=transition.action,
+                               event_id=issue.last_event.pk, issue=issue, event=issue.last_event)
     return issue
 
 

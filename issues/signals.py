@@ -1,11 +1,14 @@
+"""What issues tells the rest of the system. Every signal is sent inside the transaction of the change
+it reports, so its receivers' writes commit or roll back with it: a notification's outbox row exists
+exactly when the change it tells of does, even if the process dies right after the commit. Anything
+slow or external (the broker, a gateway) belongs in ``transaction.on_commit`` of a receiver."""
 from django.dispatch import Signal
 
-# Sent after the transaction that filed an issue has committed (kwargs: issue_id, and issue: the filed
-# issue as committed, so that a receiver need not read it back).
+# A whistle was filed, once it has its number (kwargs: issue_id, issue).
 issue_submitted = Signal()
-# Sent after every committed change of state (kwargs: issue_id, action, event_id).
+# A change of state, after its event is recorded (kwargs: issue_id, action, event_id, issue, event; the
+# issue as it stands after the change).
 issue_changed = Signal()
-# Sent inside the transaction that records an event, right after the row is written (kwargs: issue,
-# event). For bookkeeping that must commit or roll back with the event itself – the accountability
-# and supervision lists – never for anything slow or external (use issue_changed for that).
+# Every event right after its row is written, state change or not (kwargs: issue, event): the dashboard
+# counts and the accountability and supervision lists.
 event_recorded = Signal()

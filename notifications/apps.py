@@ -11,7 +11,7 @@ class NotificationsConfig(AppConfig):
 
         from . import receivers
 
-        # issues tells the rest of the system about every committed change; notifications listens
-        # (issues never imports notifications).
+        # issues tells the rest of the system about every change, in its transaction; notifications
+        # listens (issues never imports notifications).
         issue_signals.issue_submitted.connect(receivers.issue_submitted_notify, dispatch_uid="notifications.submitted")
         issue_signals.issue_changed.connect(receivers.issue_changed_notify, dispatch_uid="notifications.changed")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -69,36 +70,42 @@ TOLD: dict[str, list[Tell]] = {
 
 
 def issue_submitted_notify(sender, issue_id, issue=None, **kwargs):
-    _tell(issue_id=issue_id, action="submit", event_id=None, issue=issue)
+    _tell(issue_id=issue_id, action="submit", issue=issue)
 
 
-def issue_changed_notify(sender, issue_id, action, event_id=None, **kwargs):
-    _tell(issue_id=issue_id, action=str(action), event_id=event_id)
+def issue_changed_notify(sender, issue_id, action, event_id=None, issue=None, event=None, **kwargs):
+    _tell(issue_id=issue_id, action=str(action), event_id=event_id, issue=issue, event=event)
 
 
-def _tell(*, issue_id: int, action: str, event_id: int | None, issue: Issue | None = None) -> None:
-    """Tell the audiences of ``action``. ``issue``, when the sender has it as committed, saves reading it."""
+def _tell(*, issue_id: int, action: str, event_id: int | None = None, issue: Issue | None = None,
+          event: IssueEvent | None = None) -> None:
+    """Tell the audiences of ``action``, in the transaction of the change (see ``issues.signals``); the
+    issue and the event, when the sender has them, save reading them."""
     tells = TOLD.get(action)
     if not tells:
         return
-    # Sent after the issue's transaction committed: a failure here must not turn the resident's
-    # successful action into an error page. It is logged.
+    # A savepoint: a failure here is logged and leaves the resident's action to commit without its
+    # notifications, never turns it into an error page.
     try:
-        if issue is None:
-            issue = Issue.objects.only("number", "title", "owner_tier", "community", "street", "reporter", "handler",
-                                       "handler_department", "filed_by").get(pk=issue_id)
-        if event_id is not None:
-            actor_id = IssueEvent.objects.filter(pk=event_id).values_list("actor_id", flat=True).first()
-            base_key = f"event:{event_id}"
-        else:
-            actor_id, base_key = issue.filed_by_id, f"issue:{issue_id}:{action}"
-        link = reverse("issues:issue", args=[issue.number])
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = _("[Jianhua whistle] %(number)s %(title)s") % {"number": issue.number, "title": issue.title}
-            for tell in tells:
-                people = [person for audience in tell.audience for person in audience(issue) if person.pk != actor_id]
-                text = tell.text % {"number": issue.number, "title": issue.title}
-                notify(people, kind=action, text=text, issue=issue, link=link, subject=str(subject),
-                       dedupe_key=f"{base_key}:{tell.key}" if tell.key else base_key)
+        with transaction.atomic():
+            if issue is None:
+                issue = Issue.objects.only("number", "title", "owner_tier", "community", "street", "reporter",
+                                           "handler", "handler_department", "filed_by").get(pk=issue_id)
+            if event is not None:
+                actor_id, base_key = event.actor_id, f"event:{event.pk}"
+            elif event_id is not None:
+                actor_id = IssueEvent.objects.filter(pk=event_id).values_list("actor_id", flat=True).first()
+                base_key = f"event:{event_id}"
+            else:
+                actor_id, base_key = issue.filed_by_id, f"issue:{issue_id}:{action}"
+            link = reverse("issues:issue", args=[issue.number])
+            with translation.override(settings.LANGUAGE_CODE):
+                subject = _("[Jianhua whistle] %(number)s %(title)s") % {"number": issue.number, "title": issue.title}
+                for tell in tells:
+                    people = [person for audience in tell.audience for person in audience(issue)
+                              if person.pk != actor_id]
+                    text = tell.text % {"number": issue.number, "title": issue.title}
+                    notify(people, kind=action, text=text, issue=issue, link=link, subject=str(subject),
+                           dedupe_key=f"{base_key}:{tell.key}" if tell.key else base_key)
     except Exception:
         logger.exception("Could not notify about %s of issue %s (event %s)", action, issue_id, event_id)

@@ -64,7 +64,7 @@ def notify(recipients: Iterable, *, kind: str, text: str, issue=None, link: str 
                       created_at=now, next_attempt_at=now, dedupe_key=f"{dedupe_key}:{person.pk}:{medium}")
         for person in people.values() for medium, address in _addresses(person)
     ]
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # the caller's transaction when there is one
         # Only what is new is written and returned: a repeat of the fact (or a concurrent call with the same
         # key) meets the unique key and is skipped by the database.
         notifications = _insert_new(Notification, notifications)

@@ -64,6 +64,8 @@ def test_beat_and_a_worker_fire_the_deadlines_and_catch_up_after_an_outage(
         worker = beat_and_worker(redis_server, tmp_path, mailbox, "timers-again").start()
         try:
             wait_until(lambda: escalated(*later), timeout=60, message=f"the catch-up (log: {worker.log_path})")
+            # An escalation and its outbox rows commit together: once both are escalated, nothing pending
+            # means every message of theirs went out.
             wait_until(lambda: not OutboxMessage.objects.filter(status=OutboxStatus.PENDING).exists(), timeout=60,
                        message="the outbox to drain")
         finally:

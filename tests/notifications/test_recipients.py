@@ -1,5 +1,6 @@
 """Who is told what when a whistle moves (notifications.receivers.TOLD), through the real services."""
 import pytest
+from django.db import connection, transaction
 from django.utils import translation
 
 from grids.models import Community, Department, Role, User
@@ -8,6 +9,7 @@ from issues.lifecycle import Status
 from issues.models import Issue, IssueEvent, Rating, Tier
 from issues.signals import issue_changed
 from notifications import recipients
+from notifications import services as notification_services
 from notifications.models import Notification, OutboxMessage
 from notifications.receivers import TOLD
 
@@ -155,12 +157,42 @@ def test_automatic_escalation_and_overdue_marks_are_told_by_the_action_string(fi
     assert list(told("auto_escalate")) == ["street_staff"]
 
 
-def test_actions_nobody_needs_to_hear_of_tell_nobody(file_issue, committed):
+def test_actions_nobody_needs_to_hear_of_tell_nobody(file_issue):
     issue = file_issue()
+    before = Notification.objects.count()  # the community's news of the whistle
     issue_changed.send(sender=Issue, issue_id=issue.pk, action="support", event_id=None)
     issue_changed.send(sender=Issue, issue_id=issue.pk, action="no-such-action", event_id=None)
-    assert not Notification.objects.exists()
+    assert Notification.objects.count() == before
 
+
+
+def test_the_news_commits_with_the_change_and_rolls_back_with_it(file_issue, community_staff):
+    """The outbox row is written in the change's own transaction: there is no moment (and no crash of
+    the process) at which the change is committed and its news not yet written, nor news of a change
+    that did not happen."""
+    issue = file_issue()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.issue_accept(issue=issue, actor=community_staff)
+        assert list(told("accept")) == ["resident"]  # before anything committed
+        raise RuntimeError("the accept fails later in its transaction")
+    assert Issue.objects.get(pk=issue.pk).status == Status.SUBMITTED
+    assert not Notification.objects.filter(kind="accept").exists()
+    assert not OutboxMessage.objects.filter(recipient__username="resident").exists()
+
+
+def test_news_that_cannot_be_written_never_fails_the_change(file_issue, community_staff, monkeypatch, caplog):
+    """A database error while writing the news is contained in a savepoint: the filing and the accept
+    still commit (on PostgreSQL the transaction would otherwise be unusable), the error is logged."""
+    def broken(model, rows):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM no_such_table")
+
+    monkeypatch.setattr(notification_services, "_insert_new", broken)
+    issue = file_issue()
+    issue = services.issue_accept(issue=issue, actor=community_staff)
+    assert Issue.objects.get(pk=issue.pk).status == Status.ACCEPTED
+    assert not Notification.objects.exists() and not OutboxMessage.objects.exists()
+    assert caplog.text.count("Could not notify") == 2  # the filing's news and the accept's
 
 # The helpers, tier by tier ----------------------------------------------------------------------------
 
