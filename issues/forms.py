@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from grids.models import Department, Role
 
 from . import rules, selectors
-from .lifecycle import Status
+from .lifecycle import OPEN_STATUSES, Status
 from .models import Category, Channel, DefaultHandler, Rating, RejectReason
 from .photos import PhotoError, photo_prepare
 from .selectors import IssueFilters
@@ -353,10 +353,17 @@ def category_filter_choices() -> list:
 
 
 class WorkQueueFilterForm(forms.Form):
-    """The queue's filters, read from the query string; an invalid value is ignored, not fatal."""
+    """The queue's filters, read from the query string; an invalid value is ignored, not fatal.
+
+    A queue is the work still to do: without a status chosen it shows the open issues (待办), and
+    ``show=all`` adds the closed, rejected and withdrawn ones. Statuses chosen in the form win over both."""
 
     DEFAULT_PAGE_SIZE = 25
     MAX_PAGE_SIZE = 100
+    SHOW_OPEN, SHOW_ALL = "open", "all"
+
+    show = forms.ChoiceField(choices=[(SHOW_OPEN, _("To do")), (SHOW_ALL, _("All"))], required=False,
+                             widget=forms.HiddenInput)
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Tracking number or title")}))
@@ -380,11 +387,18 @@ class WorkQueueFilterForm(forms.Form):
     def issue_filters(self) -> IssueFilters:
         self.is_valid()  # fills cleaned_data with whatever is valid; errors are shown on the page
         overdue = self._value("overdue", "")
+        status = tuple(self._value("status", ()))
+        if not status and not self.shows_all():
+            status = tuple(sorted(OPEN_STATUSES))
         return IssueFilters(
-            status=tuple(self._value("status", ())), category=self._value("category", ""),
+            status=status, category=self._value("category", ""),
             grid=self._value("grid", "").strip(), overdue={"yes": True, "no": False}.get(overdue),
             q=self._value("q", "").strip(),
         )
+
+    def shows_all(self) -> bool:
+        self.is_valid()
+        return self._value("show", self.SHOW_OPEN) == self.SHOW_ALL
 
     def rows_per_page(self) -> int:
         self.is_valid()

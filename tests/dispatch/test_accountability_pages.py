@@ -120,6 +120,9 @@ def test_the_list_filters_and_counts_per_state(story, signed_in, inspector, grid
     assert story["named_department"].pk in shown(unit=f"department:{department.code}")
     assert shown(issue=story["officer"].issue.number) == {story["officer"].pk, story["named_department"].pk}
     assert client.get("/accountability/", {"state": "bogus"}).status_code == 200  # ignored, and said so
+    # The tab "All" leaves the state chosen (an empty href would stay on the same page).
+    assert '<a href="/accountability/" aria-current="page">' in client.get("/accountability/").content.decode()
+    assert '<a href="/accountability/">' in client.get("/accountability/", {"state": "dismissed"}).content.decode()
 
     api = api_as(inspector)
     assert {row["id"] for row in api.get("/api/v1/accountability/", {"kind": "inaction"}).json()["results"]} >= {

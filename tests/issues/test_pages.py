@@ -13,7 +13,7 @@ from grids.locate import grid_locate
 from grids.models import Department, Role, User
 from issues import services
 from issues.lifecycle import Status
-from issues.models import Channel, Issue, IssuePhoto, IssueSupporter, Rating, Tier
+from issues.models import Channel, Issue, IssuePhoto, IssueSupporter, Rating, RejectReason, Tier
 from tests.conftest import DEMO_PASSWORD
 from tests.forms import form_data
 
@@ -503,6 +503,36 @@ def test_the_queue_filters(signed_in, file_issue, advance, categories, command_c
     assert 'class="overdue"' in html(client.get("/work/?overdue=yes"))
     # Nonsense is ignored, not a server error; too large a page is the default page.
     assert numbers("page_size=1000&status=bogus&page=abc") == {rubbish.number, snow.number, late.number}
+
+
+def test_the_queue_is_the_work_to_do_and_all_adds_what_is_finished(signed_in, file_issue, advance):
+    """Without a status chosen the queue shows the open issues (待办); the tab 全部 adds the closed and
+    rejected ones, and keeps the other filters; statuses chosen by hand win over both tabs."""
+    waiting = file_issue(title="垃圾没人清")
+    working = advance(file_issue(title="路灯坏了"), Status.RESOLVED)  # open: the community still has to verify
+    done = advance(file_issue(title="井盖丢了"), Status.CLOSED)
+    refused = services.issue_reject(issue=file_issue(title="重复的"), actor=account("community_staff"),
+                                    reason=RejectReason.INVALID, note="不是问题")
+    client = client_for(signed_in, "community_staff")
+
+    def shown(query):
+        page = html(client.get(f"/work/?{query}"))
+        return {issue.title for issue in (waiting, working, done, refused) if f'data-number="{issue.number}"' in page}
+
+    page = html(client.get("/work/"))
+    assert shown("") == {"垃圾没人清", "路灯坏了"}
+    assert 'id="queue-open" href="/work/" aria-current="page"' in page and "2 issues" in html(client.get("/work/?lang=en"))
+    assert shown("show=all") == {"垃圾没人清", "路灯坏了", "井盖丢了", "重复的"}
+    assert 'id="queue-all" href="/work/?show=all" aria-current="page"' in html(client.get("/work/?show=all"))
+    assert shown("show=all&q=井盖") == {"井盖丢了"}
+    assert shown("q=井盖") == set()
+    assert shown("status=closed") == {"井盖丢了"}  # chosen by hand
+    # Filtering keeps the tab: the form carries it, and Clear goes back to the same tab.
+    all_page = html(client.get("/work/?show=all&q=井盖"))
+    assert '<input type="hidden" name="show" value="all"' in all_page
+    assert 'href="/work/?show=all">' in all_page
+    assert 'id="queue-open" href="/work/?q=%E4%BA%95%E7%9B%96"' in all_page
+    assert shown("show=bogus") == {"垃圾没人清", "路灯坏了"}  # nonsense is the default
 
 
 def test_the_queue_shows_only_the_officers_area(signed_in, file_issue, categories):
