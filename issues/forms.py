@@ -296,6 +296,24 @@ class AssistReportForm(ActionForm):
         return {**super().service_kwargs(), "report": self.cleaned_data["report"]}
 
 
+class AssistReleaseForm(ActionForm):
+    """Release one assisting department that has not reported its part (the issue's assists are prefetched
+    by the issue page)."""
+
+    department = forms.ChoiceField(label=_("Assisting department"))
+    reason = forms.CharField(label=_("Why it is released"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.releasable = {assist.department.code: assist.department for assist in selectors.releasable_assists(self.issue)}
+        self.fields["department"].choices = [(code, department.short_name)
+                                             for code, department in self.releasable.items()]
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {**super().service_kwargs(), "department": self.releasable[data["department"]], "reason": data["reason"]}
+
+
 class ResolveForm(ActionForm):
     result = forms.CharField(label=_("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     photos = PhotosField(label=_("Evidence photos"))

@@ -46,6 +46,7 @@ class Action(models.TextChoices):
     SEND_BACK = "send_back", gettext_lazy("Send back down")  # the upper tier returns it (乱吹哨 when unjustified)
     ASSIST_RESPOND = "assist_respond", gettext_lazy("Assisting department reports for duty")
     ASSIST_REPORT = "assist_report", gettext_lazy("Assisting department reports its part")
+    ASSIST_RELEASE = "assist_release", gettext_lazy("Release an assisting department")
     OVERDUE = "overdue", gettext_lazy("Deadline passed")  # marked by the timers: 接哨不报到 or 慢作为
     SUPERVISE = "supervise", gettext_lazy("Supervision")  # 督办: put on the supervision list, instructions
 
@@ -94,6 +95,8 @@ TRANSITIONS = {
         Transition(Action.SEND_BACK, frozenset({Status.ESCALATED}), Status.ACCEPTED, Actor.OWNER),
         Transition(Action.ASSIST_RESPOND, frozenset({Status.DISPATCHED, Status.RESPONDED}), None, Actor.ASSISTANT),
         Transition(Action.ASSIST_REPORT, frozenset({Status.DISPATCHED, Status.RESPONDED}), None, Actor.ASSISTANT),
+        # The owner lets an assisting department go that cannot help or does not answer: the lead stops waiting.
+        Transition(Action.ASSIST_RELEASE, frozenset({Status.DISPATCHED, Status.RESPONDED}), None, Actor.OWNER),
         Transition(Action.OVERDUE, OPEN_STATUSES, None, Actor.SYSTEM),
         # Recorded by dispatch.supervision, which decides who may supervise.
         Transition(Action.SUPERVISE, OPEN_STATUSES, None, Actor.SYSTEM),

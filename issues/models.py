@@ -416,6 +416,10 @@ class IssueAssist(models.Model):
     responded_at = models.DateTimeField(_("reported for duty at"), null=True, blank=True)
     report = models.TextField(_("its part"), blank=True)
     reported_at = models.DateTimeField(_("reported its part at"), null=True, blank=True)
+    # The owning tier may let an assisting department go (it cannot help, or never answered): the lead no
+    # longer waits for it, its clock stops, and the record stays, with why.
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    release_reason = models.TextField(_("why it was released"), blank=True)
 
     class Meta:
         ordering = ["dispatched_at", "id"]
@@ -428,7 +432,8 @@ class IssueAssist(models.Model):
 
     @property
     def response_overdue(self) -> bool:
-        return self.responded_at is None and self.response_due is not None and self.response_due < timezone.now()
+        return (self.responded_at is None and self.released_at is None and self.response_due is not None
+                and self.response_due < timezone.now())
 
 
 class EntryState(models.TextChoices):

@@ -67,14 +67,21 @@ def is_handler(user, issue: Issue) -> bool:
 
 def assist_of(user, issue: Issue):
     """The IssueAssist of this user's department on the issue, if the district dispatched it to assist
-    (协办); read from the prefetched assists when the caller loaded them."""
+    (协办) and has not released it; read from the prefetched assists when the caller loaded them."""
     if user.role != Role.DEPARTMENT_STAFF or user.department_id is None:
         return None
-    return next((assist for assist in issue.assists.all() if assist.department_id == user.department_id), None)
+    return next((assist for assist in issue.assists.all()
+                 if assist.department_id == user.department_id and assist.released_at is None), None)
 
 
 def is_assistant(user, issue: Issue) -> bool:
     return assist_of(user, issue) is not None
+
+
+def was_asked_to_assist(user, issue: Issue) -> bool:
+    """Asked to assist, released since or not: a released department still sees the issue and why."""
+    return (user.role == Role.DEPARTMENT_STAFF and user.department_id is not None
+            and any(assist.department_id == user.department_id for assist in issue.assists.all()))
 
 
 def is_reporter(user, issue: Issue) -> bool:
@@ -85,7 +92,7 @@ def can_view(user, issue: Issue) -> bool:
     if not user.is_authenticated:
         return False
     return (is_reporter(user, issue) or is_handler(user, issue) or (is_staff_member(user) and serves_place_of(user, issue))
-            or is_assistant(user, issue))
+            or was_asked_to_assist(user, issue))
 
 
 def sees_personal_data(user, issue: Issue) -> bool:

@@ -167,12 +167,20 @@ def _step_due(user, issue: Issue, transition: Transition) -> bool:
     """The services refuse what is not due yet or done already; the page does not offer it."""
     if transition.action == Action.ESCALATE:
         return issue.owner_tier != Tier.DISTRICT
+    if transition.action == Action.ASSIST_RELEASE:
+        return bool(releasable_assists(issue))
     if transition.actor == Actor.ASSISTANT:
         assist = rules.assist_of(user, issue)
         if transition.action == Action.ASSIST_RESPOND:
             return assist is not None and assist.responded_at is None
         return assist is not None and assist.responded_at is not None and assist.reported_at is None
     return True
+
+
+def releasable_assists(issue: Issue) -> list[IssueAssist]:
+    """The assisting departments the owner may still release (from the prefetched assists): neither released
+    already nor done with their part (``issue_assist_release`` refuses the others)."""
+    return [assist for assist in issue.assists.all() if assist.released_at is None and assist.reported_at is None]
 
 
 def handler_candidates(issue: Issue) -> QuerySet[User]:

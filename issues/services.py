@@ -372,7 +372,7 @@ def issue_dispatch(
     for helper in assisting:
         IssueAssist.objects.update_or_create(issue=issue, department=helper, defaults={
             "dispatched_at": now, "response_due": issue.response_due, "responded_at": None, "report": "",
-            "reported_at": None})
+            "reported_at": None, "released_at": None, "release_reason": ""})
     data = {"handler": handler.username if handler else None, "department": department.code if department else None,
             "assisting": [helper.code for helper in assisting], "response_due": _iso(issue.response_due)}
     return _finish(issue, transition, actor, note=note, data=data)
@@ -399,7 +399,7 @@ def issue_resolve(
         raise InvalidInput(_("At most %(count)s photos.") % {"count": settings.ISSUE_MAX_PHOTOS}, field="photos")
     issue, transition = _begin(issue, Action.RESOLVE, actor, expected_version)
     waiting = [assist.department.short_name for assist in
-               issue.assists.select_related("department").filter(reported_at__isnull=True)]
+               issue.assists.select_related("department").filter(reported_at__isnull=True, released_at__isnull=True)]
     if waiting:
         raise Conflict(_("Waiting for the assisting departments to report their part: %(names)s.")
                        % {"names": "、".join(waiting)})
@@ -555,8 +555,30 @@ def issue_assist_report(*, issue: Issue, actor: User, report: str, expected_vers
     return _finish(issue, transition, actor, note=report, data={"department": assist.department.code})
 
 
+@transaction.atomic
+def issue_assist_release(*, issue: Issue, actor: User, department: Department, reason: str,
+                         expected_version: int | None = None) -> Issue:
+    """The owning tier lets an assisting department go – it cannot help, or it never reported – so that
+    the lead department may resolve without its part. Its clock stops; the assignment stays on record,
+    with the reason, and what the department did or missed until then still counts."""
+    if not reason.strip():
+        raise InvalidInput(_("Say why the department is released."), field="reason")
+    issue, transition = _begin(issue, Action.ASSIST_RELEASE, actor, expected_version)
+    assist = issue.assists.select_related("department").filter(department=department).first()
+    if assist is None or assist.released_at is not None:
+        raise InvalidInput(_("%(name)s is not assisting on this issue.") % {"name": department.short_name},
+                           field="department")
+    if assist.reported_at is not None:
+        raise Conflict(_("%(name)s has already reported its part.") % {"name": department.short_name})
+    assist.released_at, assist.release_reason = timezone.now(), reason.strip()
+    assist.save(update_fields=["released_at", "release_reason"])
+    return _finish(issue, transition, actor, note=reason,
+                   data={"department": department.code, "responded": assist.responded_at is not None})
+
+
 def _assist_of(issue: Issue, actor: User) -> IssueAssist:
-    assist = issue.assists.select_related("department").filter(department_id=actor.department_id).first()
+    assist = (issue.assists.select_related("department")
+              .filter(department_id=actor.department_id, released_at__isnull=True).first())
     if assist is None:  # rules.may let them in: the assignment went away under the lock
         raise Conflict(_("Your department no longer assists on this issue."))
     return assist

@@ -229,9 +229,11 @@ ACTIONS = {
     Action.SEND_BACK: ActionSpec(forms.SendBackForm, services.issue_send_back),
     Action.ASSIST_RESPOND: ActionSpec(forms.NoteForm, services.issue_assist_respond),
     Action.ASSIST_REPORT: ActionSpec(forms.AssistReportForm, services.issue_assist_report),
+    Action.ASSIST_RELEASE: ActionSpec(forms.AssistReleaseForm, services.issue_assist_release),
 }
 # Actions that warn by their colour: they end or send back the work.
-SECONDARY_ACTIONS = {Action.REJECT, Action.WITHDRAW, Action.RETURN, Action.ESCALATE, Action.SEND_BACK}
+SECONDARY_ACTIONS = {Action.REJECT, Action.WITHDRAW, Action.RETURN, Action.ESCALATE, Action.SEND_BACK,
+                     Action.ASSIST_RELEASE}
 
 
 @login_required

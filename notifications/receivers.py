@@ -65,6 +65,11 @@ TOLD: dict[str, list[Tell]] = {
                                                     "tier above."))],
     "assist_report": [Tell((recipients.handler_staff,), _("An assisting department has reported its part on "
                                                           "whistle %(number)s “%(title)s”."))],
+    "assist_release": [Tell((recipients.released_staff,), _("Your department no longer assists with whistle "
+                                                             "%(number)s “%(title)s”: the issue page says why.")),
+                       Tell((recipients.handler_staff,), _("An assisting department was released from whistle "
+                                                           "%(number)s “%(title)s”: you no longer wait for its "
+                                                           "part."), key="lead")],
     "overdue": [Tell((_overdue_audience,), _("Whistle %(number)s “%(title)s” has missed its deadline."))],
 }
 

@@ -56,10 +56,16 @@ def assisting_staff(issue: Issue) -> list[User]:
     assists = getattr(issue, "assists", None)
     if assists is None:
         return []
-    department_ids = list(assists.values_list("department_id", flat=True))
+    department_ids = list(assists.filter(released_at__isnull=True).values_list("department_id", flat=True))
     if not department_ids:
         return []
     return _active(role=Role.DEPARTMENT_STAFF, department_id__in=department_ids)
+
+
+def released_staff(issue: Issue) -> list[User]:
+    """Staff of the assisting department released last (told in the transaction that released it)."""
+    released = issue.assists.filter(released_at__isnull=False).order_by("-released_at", "-pk").first()
+    return department_staff(released.department_id) if released is not None else []
 
 
 def reporter(issue: Issue) -> list[User]:

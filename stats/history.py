@@ -492,7 +492,7 @@ ISSUE_FIELDS = [
 EVENT_FIELDS = ["id", "issue", "action", "actor", "actor_role", "at", "from_status", "to_status", "note", "data"]
 ENTRY_FIELDS = ["id", "issue", "tier", "community", "street", "state", "accepted_at", "accepted_by", "left_at"]
 ASSIST_FIELDS = ["id", "issue", "department", "dispatched_at", "response_due", "responded_at", "report",
-                 "reported_at"]
+                 "reported_at", "released_at", "release_reason"]
 ALERT_FIELDS = ["id", "issue", "assist", "kind", "due", "fired_at", "late_by"]
 SUPPORTER_FIELDS = ["id", "issue", "user", "created_at"]
 SUPERVISION_FIELDS = ["id", "issue", "source", "instruction", "supervisor", "due", "state", "created_by",
@@ -1180,7 +1180,7 @@ class Simulator:
             rows["entries"].append((*entry[:6], db(entry[6]), entry[7], db(entry[8])))
         for assist in s.assists.values():
             rows["assists"].append((*assist[:3], db(assist[3]), db(assist[4]), db(assist[5]), assist[6],
-                                    db(assist[7])))
+                                    db(assist[7]), None, ""))  # the generated history releases nobody
 
     # Writing ---------------------------------------------------------------------------------------
 

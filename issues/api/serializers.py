@@ -104,6 +104,8 @@ class AssistSerializer(serializers.Serializer):
     responded_at = serializers.DateTimeField(read_only=True, allow_null=True)
     report = serializers.CharField(read_only=True)
     reported_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    released_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    release_reason = serializers.CharField(read_only=True)
 
 
 class IssueDetailSerializer(IssueListSerializer):
@@ -221,6 +223,12 @@ class SendBackSerializer(EscalateSerializer):
 
 class AssistReportSerializer(VersionedSerializer):
     report = serializers.CharField(max_length=2000, help_text="what the assisting department has done")
+
+
+class AssistReleaseSerializer(VersionedSerializer):
+    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all(),
+                                              help_text="the code of the assisting department to release")
+    reason = serializers.CharField(max_length=2000, help_text="why it is released")
 
 
 class ResolveSerializer(VersionedSerializer):

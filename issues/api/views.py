@@ -13,6 +13,7 @@ from .. import selectors, services
 from ..models import Category, Issue
 from .serializers import (
     CategoryTreeSerializer,
+    AssistReleaseSerializer,
     AssistReportSerializer,
     DispatchSerializer,
     EscalateSerializer,
@@ -184,6 +185,13 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def assist_report(self, request, pk=None):
         """An assisting department reports its part; the lead department resolves after every part is in."""
         return self._act(request, AssistReportSerializer, services.issue_assist_report)
+
+    @extend_schema(request=AssistReleaseSerializer, responses=ACTION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="assist_release", url_name="assist-release")
+    def assist_release(self, request, pk=None):
+        """The owning tier releases an assisting department (it cannot help, or never reported): the lead
+        department no longer waits for its part."""
+        return self._act(request, AssistReleaseSerializer, services.issue_assist_release)
 
     @extend_schema(request=VersionedSerializer, responses=ACTION_RESPONSES)
     @action(detail=True, methods=["post"])

@@ -14,6 +14,7 @@ from issues.models import Issue, IssueEvent, Tier
 from notifications.models import Notification
 
 from .conftest import local
+from .test_escalation import staff_of, to_district
 
 pytestmark = pytest.mark.django_db
 
@@ -171,16 +172,20 @@ def test_resolution_due_on_an_adjusted_working_sunday(deadline_rules, heating, f
     assert report.overdue == [(issue.number, AlertKind.RESOLUTION_OVERDUE)]
 
 
-def test_an_assisting_department_that_does_not_report_is_marked_overdue(
-        deadline_rules, file_issue, community_staff, street_staff, command_centre):
-    from .test_escalation import staff_of, to_district
-
+def assisted_at(moment, file_issue, community_staff, street_staff, command_centre):
+    """At ``moment`` the district dispatches the urban management bureau with one assisting department, and
+    the lead reports for duty: (issue, helper)."""
     urban = Department.objects.get(code="urban-management")
     helper = Department.objects.exclude(pk=urban.pk).order_by("code").first()
-    with time_machine.travel(local(2026, 10, 12, 9, 0), tick=False):
+    with time_machine.travel(moment, tick=False):
         issue = to_district(file_issue(), community_staff, street_staff, command_centre)
         issue = services.issue_dispatch(issue=issue, actor=command_centre, department=urban, assisting=[helper])
-        services.issue_respond(issue=issue, actor=staff_of(urban))
+        return services.issue_respond(issue=issue, actor=staff_of(urban)), helper
+
+
+def test_an_assisting_department_that_does_not_report_is_marked_overdue(
+        deadline_rules, file_issue, community_staff, street_staff, command_centre):
+    issue, helper = assisted_at(local(2026, 10, 12, 9, 0), file_issue, community_staff, street_staff, command_centre)
     helper_staff = staff_of(helper)
     sweep_at(local(2026, 10, 12, 10, 31))
     assert reminders_for(helper_staff).count() == 1
@@ -190,6 +195,16 @@ def test_an_assisting_department_that_does_not_report_is_marked_overdue(
     assert overdue.data == {**overdue.data, "deadline": "response", "department": helper.code}
     assert AccountabilityRecord.objects.get(issue=issue, kind=RecordKind.NO_RESPONSE).department == helper
     assert Issue.objects.get(pk=issue.pk).status == Status.RESPONDED
+
+
+def test_a_released_assisting_department_has_no_clock_left(
+        deadline_rules, file_issue, community_staff, street_staff, command_centre):
+    issue, helper = assisted_at(local(2026, 10, 12, 9, 0), file_issue, community_staff, street_staff, command_centre)
+    with time_machine.travel(local(2026, 10, 12, 10, 0), tick=False):
+        services.issue_assist_release(issue=issue, actor=command_centre, department=helper, reason="不属于该局职责")
+    report = sweep_at(local(2026, 10, 12, 11, 1))  # past the helper's deadline: nothing is due from it any more
+    assert not report and not events(issue, Action.OVERDUE)
+    assert not reminders_for(staff_of(helper)).exists()
 
 
 def test_the_celery_task_runs_the_sweep(deadline_rules, file_issue, community_staff, grid_officer):

@@ -63,9 +63,10 @@ WHO_MAY = {
     Action.SEND_BACK: (Status.ESCALATED, {"street_staff"}),  # whistled up by the community to the street
 }
 # Tested apart: the system's own actions (tests/dispatch/test_timers.py, the reopen below) and the
-# assisting departments' (tests/dispatch/test_escalation.py), which need a district dispatch first.
+# assisting departments' (tests/dispatch/test_escalation.py; their release, with every role:
+# tests/dispatch/test_assist_release.py), which need a district dispatch first.
 ELSEWHERE = {Action.REOPEN, Action.AUTO_ESCALATE, Action.OVERDUE, Action.SUPERVISE, Action.ASSIST_RESPOND,
-             Action.ASSIST_REPORT}
+             Action.ASSIST_REPORT, Action.ASSIST_RELEASE}
 
 
 @pytest.fixture
