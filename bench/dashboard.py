@@ -79,6 +79,7 @@ def main():
         ("queue", "grid_officer", "/work/"),
         ("queue", "community_staff", "/work/"),
         ("queue", "command_centre", "/work/"),
+        ("queue", "community_staff", "/work/?show=all"),  # the finished ones too
         ("queue", "command_centre", "/api/v1/issues/?page_size=25"),
         ("queue", "command_centre", f"/api/v1/issues/?page_size=25&page={deep_page}"),
         ("queue", "grid_officer", "/api/v1/issues/?page_size=25"),

@@ -1288,6 +1288,13 @@ def history_generate(
     progress("facts", 1, 1)
     if rebuilt is not None:
         summary.phases["facts"] = time.perf_counter() - phase
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # Rows written by COPY have no statistics and an empty visibility map until autovacuum comes by:
+        # until then the work queue of a 1M history takes 180 ms instead of 27 (index scans fetch the heap).
+        phase = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
+        summary.phases["vacuum"] = time.perf_counter() - phase
     summary.phases["total"] = time.perf_counter() - started
     return summary
 
