@@ -66,6 +66,28 @@ class WorkingCalendar:
         raise ValueError(f"fewer than {days} working days within {MAX_DAYS_SEARCHED} days of {start}")
 
 
+    def share_of_working_time(self, start: datetime, due: datetime, share: float) -> datetime:
+        """The moment ``share`` of the working days from ``start`` to ``due`` have passed, where the i-th
+        working day is the 24 hours up to the same time of day on it (as ``add_working_days`` counts).
+        Across a week-long holiday that is later than the same share of the wall clock: 75 % of five
+        working days begun before National Day is the fourth working day's evening, not mid-holiday.
+        Wall-clock share when no working day lies between the two."""
+        start_local, due_local = timezone.localtime(start), timezone.localtime(due)
+        days, day = 0, start_local.date()
+        while day < due_local.date() and days <= MAX_DAYS_SEARCHED:
+            day += timedelta(days=1)
+            days += self.is_working_day(day)
+        if days == 0:
+            return start + (due - start) * share
+        target = days * share
+        whole = int(target)
+        if whole == target:
+            moment = self.add_working_days(start, whole)
+        else:  # within the (whole + 1)-th working day: the 24 hours that end on it
+            moment = self.add_working_days(start, whole + 1) - timedelta(days=1) * (whole + 1 - target)
+        return min(max(moment, start), due)
+
+
 def is_working_day(day: date) -> bool:
     """Whether ``day`` is a working day in the district (override rows, then the library, then Mon–Fri)."""
     return WorkingCalendar().is_working_day(day)

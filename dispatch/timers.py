@@ -3,8 +3,9 @@
 For every running clock – a whistle its tier has not taken (接哨), a handler or an assisting
 department that has not reported for duty (报到), an issue not resolved (办结) – the sweep
 
-- reminds whoever must act when 75 % of the time has passed (wall-clock time between the start of
-  the clock and its deadline; the deadline itself already counts working days);
+- reminds whoever must act when 75 % of the time has passed: of the minutes for the response
+  clocks (wall-clock, as their deadlines), of the working days for the resolution clock (a reminder
+  never falls in the middle of a holiday with most of the working time still ahead);
 - marks the issue overdue when the deadline has passed, on its timeline. A response deadline that
   passes with nobody reporting for duty also whistles the issue one tier up (community → street →
   district); at the district, where there is no tier above, the overdue mark and the accountability
@@ -30,6 +31,7 @@ from issues import services as issue_services
 from issues.lifecycle import OPEN_STATUSES, Status
 from issues.models import RESPONSE_CLOCK_STATUSES, Issue, IssueAssist
 
+from .calendar import WorkingCalendar
 from .models import AlertKind, DeadlineAlert
 
 logger = logging.getLogger(__name__)
@@ -58,10 +60,11 @@ def deadline_sweep(now: datetime | None = None) -> SweepReport:
             _fire(issue, AlertKind.RESPONSE_OVERDUE, issue.response_due, now, report)
         elif _reminder_due(_response_started(issue), issue.response_due, now):
             _fire(issue, AlertKind.RESPONSE_REMINDER, issue.response_due, now, report)
+    calendar = WorkingCalendar()  # one per sweep: the override rows are read once
     for issue in _resolution_clocks():
         if issue.resolution_due <= now:
             _fire(issue, AlertKind.RESOLUTION_OVERDUE, issue.resolution_due, now, report)
-        elif _reminder_due(_resolution_started(issue), issue.resolution_due, now):
+        elif _working_reminder_due(calendar, _resolution_started(issue), issue.resolution_due, now):
             _fire(issue, AlertKind.RESOLUTION_REMINDER, issue.resolution_due, now, report)
     for assist in _assist_clocks():
         if assist.response_due <= now:
@@ -111,7 +114,13 @@ def _resolution_started(issue: Issue):
 
 
 def _reminder_due(start, due, now) -> bool:
+    """Response clocks run in wall-clock minutes (departments are on duty every day)."""
     return start is not None and start < due and start + (due - start) * REMIND_AT <= now
+
+
+def _working_reminder_due(calendar: WorkingCalendar, start, due, now) -> bool:
+    """Resolution clocks run in working days: the reminder comes when three quarters of those have passed."""
+    return start is not None and start < due and calendar.share_of_working_time(start, due, REMIND_AT) <= now
 
 
 # Firing once -------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import timezone as dt_timezone
 
 import pytest
 
-from dispatch.calendar import add_working_days, is_working_day
+from dispatch.calendar import WorkingCalendar, add_working_days, is_working_day
 from dispatch.models import CalendarDay
 
 from .conftest import local
@@ -89,3 +89,17 @@ def test_override_rows_are_read_once_per_computation(db, django_assert_num_queri
         add_working_days(local(2026, 3, 2, 9), 30)
     with django_assert_num_queries(2):  # one per calendar year touched
         add_working_days(local(2026, 12, 20, 9), 15)
+
+
+@pytest.mark.parametrize("start, due, share, expected", [
+    # A plain week: four working days from Monday, three quarters is Thursday, as by the clock.
+    (local(2026, 11, 16, 10, 0), local(2026, 11, 20, 10, 0), 0.75, local(2026, 11, 19, 10, 0)),
+    # Over a weekend: two working days from Friday; 1½ is Monday 22:00 (the clock says Monday 10:00).
+    (local(2026, 11, 20, 10, 0), local(2026, 11, 24, 10, 0), 0.75, local(2026, 11, 23, 22, 0)),
+    # National Day: five working days from Sep 29; 3¾ is Sat Oct 10 04:00 (the clock: Oct 9 04:00).
+    (local(2026, 9, 29, 10, 0), local(2026, 10, 12, 10, 0), 0.75, local(2026, 10, 10, 4, 0)),
+    # No working day in between (a deadline moved by hand): the clock's share.
+    (local(2026, 10, 3, 10, 0), local(2026, 10, 3, 18, 0), 0.75, local(2026, 10, 3, 16, 0)),
+])
+def test_a_share_of_the_working_time(db, start, due, share, expected):
+    assert WorkingCalendar().share_of_working_time(start, due, share) == expected

@@ -144,8 +144,11 @@ def test_resolution_across_national_day(deadline_rules, file_issue, community_st
         issue = services.issue_respond(issue=issue, actor=grid_officer)
     assert issue.resolution_due == local(2026, 10, 12, 10, 0)
     assert not sweep_at(local(2026, 10, 1, 12, 0))  # a holiday: nothing is due yet
-    assert not sweep_at(local(2026, 10, 9, 3, 59))
-    report = sweep_at(local(2026, 10, 9, 4, 1))  # 75 % of the 13 days: Oct 9 04:00
+    # 75 % of five working days is 3¾: three worked (Sep 30, Oct 8, Oct 9) and ¾ of the 24 hours up to the
+    # fourth, Sat Oct 10 10:00. By the wall clock, 75 % of the 13 days was Oct 9 04:00, 2¾ days worked.
+    assert not sweep_at(local(2026, 10, 9, 4, 1))
+    assert not sweep_at(local(2026, 10, 10, 3, 59))
+    report = sweep_at(local(2026, 10, 10, 4, 1))
     assert report.reminded == [(issue.number, AlertKind.RESOLUTION_REMINDER)]
     assert reminders_for(grid_officer).count() == 1 and reminders_for(community_staff).count() == 1
     assert not sweep_at(local(2026, 10, 12, 9, 59))
