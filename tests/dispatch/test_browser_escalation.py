@@ -1,7 +1,8 @@
 """A whistle blown upward in a real browser (Debian's Chromium driven by Playwright): the community
 whistles to the street, the street to the district, the command centre dispatches the urban
-management bureau with an assisting department, both report for duty, the lead resolves and the
-command centre crosses it off. Each step leaves a screenshot in var/screenshots/escalation-<step>.png.
+management bureau with two assisting departments, the lead and one of them report for duty, the
+command centre releases the other, which never answers, the lead resolves and the command centre
+crosses it off. Each step leaves a screenshot in var/screenshots/escalation-<step>.png.
 """
 import pytest
 
@@ -29,7 +30,7 @@ def test_an_escalation_to_a_department_and_its_report_for_duty(transactional_db,
     issue = file_issue(title="供热管道漏水结冰", description="楼前供热管道漏水，路面结冰，社区无法处置。")
     number = issue.number
     urban = Department.objects.get(code="urban-management")
-    helper = Department.objects.exclude(pk=urban.pk).order_by("code").first()
+    helper, silent = Department.objects.exclude(pk=urban.pk).order_by("code")[:2]
     User.objects.create_user(username="assisting_staff", password=DEMO_PASSWORD, role=Role.DEPARTMENT_STAFF,
                              department=helper, full_name=f"{helper.short_name}值班员")
 
@@ -57,6 +58,7 @@ def test_an_escalation_to_a_department_and_its_report_for_duty(transactional_db,
     centre.select_option("#action-dispatch select[name=handler]", "")
     centre.select_option("#action-dispatch select[name=department]", str(urban.pk))
     centre.check(f'#action-dispatch input[name=assisting][value="{helper.pk}"]')
+    centre.check(f'#action-dispatch input[name=assisting][value="{silent.pk}"]')
     centre.fill("#action-dispatch textarea[name=note]", "城管牵头，协办单位配合，今日报到。")
     screenshot(centre, "03-district-dispatches")
     act(centre, "dispatch", Status.DISPATCHED)
@@ -77,6 +79,17 @@ def test_an_escalation_to_a_department_and_its_report_for_duty(transactional_db,
     assert "已关闭阀门" in assisting.inner_text("#assists")
     screenshot(assisting, "05-assisting-reports")
 
+    # The other assisting department never answers: the lead cannot resolve until the command centre
+    # releases it, saying why.
+    centre.reload()
+    open_panel(centre, "assist_release")
+    assert centre.locator("#action-assist_release select[name=department] option").count() == 1  # only the silent one
+    centre.fill("#action-assist_release textarea[name=reason]", "该局未报到，经核实不涉及其职责，解除协办。")
+    screenshot(centre, "05b-district-releases")
+    act(centre, "assist_release", Status.RESPONDED)
+    centre.wait_for_selector("#assists .assist-released")
+    assert "解除协办" in centre.inner_text("#assists")
+
     # The lead resolves; the command centre crosses it off.
     lead.reload()
     lead.fill("#action-resolve textarea[name=result]", "管道已修复，路面冰层已清除。")
@@ -87,10 +100,12 @@ def test_an_escalation_to_a_department_and_its_report_for_duty(transactional_db,
 
     issue.refresh_from_db()
     assert (issue.status, issue.owner_tier, issue.handler_department_id) == (Status.CLOSED, Tier.DISTRICT, urban.pk)
-    assist = IssueAssist.objects.get(issue=issue)
-    assert assist.department_id == helper.pk and assist.responded_at and assist.report == "已关闭阀门，协助抢修管道。"
+    assist = IssueAssist.objects.get(issue=issue, department=helper)
+    assert assist.responded_at and assist.report == "已关闭阀门，协助抢修管道。"
+    let_go = IssueAssist.objects.get(issue=issue, department=silent)
+    assert let_go.released_at and let_go.responded_at is None and let_go.release_reason.startswith("该局未报到")
     # (Supervision steps – several departments put it on the supervision list – are tested apart.)
     assert list(issue.events.exclude(action="supervise").values_list("action", flat=True)) == [
         "submit", "accept", "escalate", "accept", "escalate", "accept", "dispatch", "respond", "assist_respond",
-        "assist_report", "resolve", "close"]
+        "assist_report", "assist_release", "resolve", "close"]
 
