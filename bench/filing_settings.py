@@ -18,5 +18,8 @@ os.environ.setdefault("STATICFILES_STORAGE", "django.contrib.staticfiles.storage
 from jianhua.settings.production import *  # noqa: E402,F401,F403
 
 ROOT_URLCONF = "bench.filing_urls"
+# One resident files every request of the bench, thousands an hour: the hourly limit on a resident's
+# whistles (abuse control) is off here. In production it costs a resident's filing one more query.
+ISSUE_FILINGS_PER_HOUR = 0
 # WhiteNoise warns in every worker that STATIC_ROOT (collectstatic's output) does not exist.
 warnings.filterwarnings("ignore", message="No directory at: ")

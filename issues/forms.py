@@ -35,7 +35,8 @@ def add_service_error(form: forms.Form, error) -> None:
 def service_result(form: forms.Form, call):
     """Run ``call()`` – one service, for a valid ``form`` – and return ``(its answer, 200)``; or
     ``(None, 400)`` with its InvalidInput on the form, or ``(None, 409)`` with its Conflict at the top of
-    the form. A PermissionRefused is left to the view, which answers with the refusal page."""
+    the form (429 for too many filings). A PermissionRefused is left to the view, which answers with the
+    refusal page."""
     try:
         return call(), 200
     except InvalidInput as error:
@@ -43,7 +44,7 @@ def service_result(form: forms.Form, call):
         return None, 400
     except Conflict as error:
         form.add_error(None, error.message)
-        return None, 409
+        return None, error.status_code
 
 
 def category_label(category: Category) -> str:

@@ -3,11 +3,14 @@ transition (``issues.lifecycle``) and the person (``issues.rules``), changes the
 event and tells the rest of the system (``issues.signals``) in the same transaction.
 
 Errors a caller must turn into answers: ``InvalidInput`` (400), ``PermissionRefused`` (403),
-``Conflict`` (409: the state or the version moved on). Anything else is a fault.
+``Conflict`` (409: the state or the version moved on; ``TooManyFilings``, 429, a resident filing too fast).
+Anything else is a fault.
 """
+import math
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -66,6 +69,16 @@ class Conflict(IssueError):
     status_code = 409
 
 
+class TooManyFilings(Conflict):
+    """A resident is over ``ISSUE_FILINGS_PER_HOUR``; ``retry_after``: seconds until the next whistle fits."""
+
+    status_code = 429
+
+    def __init__(self, message, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 @dataclass(frozen=True)
 class Submission:
     issue: Issue
@@ -113,6 +126,8 @@ def issue_submit(
         raise PermissionRefused(_("Your role cannot file issues."))
     if not on_behalf and channel != Channel.WEB:
         raise InvalidInput(_("Residents file on the web channel."), field="channel")
+    if not on_behalf:
+        _check_filing_pace(filed_by)
     if channel not in Channel.values:
         raise InvalidInput(_("Unknown channel: %(channel)s.") % {"channel": channel}, field="channel")
     if (channel == Channel.OPEN311) != (intake_client is not None):
@@ -232,6 +247,25 @@ def _filed_with_key(filed_by: User, key: str) -> Issue | None:
         .defer("grid__boundary", "community__boundary", "street__boundary")
         .filter(filed_by=filed_by, idempotency_key=key).first()
     )
+
+
+def _check_filing_pace(resident: User) -> None:
+    """TooManyFilings when the resident filed ``ISSUE_FILINGS_PER_HOUR`` whistles within the last hour
+    (one query, on the filer index); it says when the oldest of them leaves the hour."""
+    limit = settings.ISSUE_FILINGS_PER_HOUR
+    if not limit:
+        return
+    now = timezone.now()
+    # The limit-th most recent whistle within the hour, if there are that many.
+    oldest = (Issue.objects.filter(filed_by=resident, created_at__gt=now - timedelta(hours=1))
+              .order_by("-created_at").values_list("created_at", flat=True)[limit - 1:limit].first())
+    if oldest is None:
+        return
+    wait = max(math.ceil((oldest + timedelta(hours=1) - now).total_seconds()), 1)
+    raise TooManyFilings(
+        _("You have filed %(count)s whistles within the hour. Please try again in %(minutes)s minutes, or add "
+          "your voice to an open whistle nearby.") % {"count": limit, "minutes": -(-wait // 60)},
+        retry_after=wait)
 
 
 def _give_number(issue: Issue, now) -> str:

@@ -86,11 +86,13 @@ def work_file(request):
 
 
 def _filing_page(request, form_class, *, on_behalf):
+    status = 200
     if request.method == "POST":
         form = form_class(request.POST, request.FILES)
+        status = 400
         if form.is_valid():
             try:
-                submission, _status = forms.service_result(
+                submission, status = forms.service_result(
                     form, lambda: services.issue_submit(filed_by=request.user, **form.submission()))
             except services.PermissionRefused as error:
                 return _refused(request, error.message)
@@ -99,7 +101,7 @@ def _filing_page(request, form_class, *, on_behalf):
     else:
         form = form_class()
     context = {"form": form, "on_behalf": on_behalf, "map_config": _filing_map_config(request)}
-    return render(request, "issues/whistle_form.html", context, status=400 if form.errors else 200)
+    return render(request, "issues/whistle_form.html", context, status=status)
 
 
 def _filing_map_config(request):

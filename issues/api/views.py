@@ -64,7 +64,10 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def handle_exception(self, exc):
         if isinstance(exc, services.IssueError):
-            return Response({"detail": exc.message, "field": exc.field}, status=exc.status_code)
+            response = Response({"detail": exc.message, "field": exc.field}, status=exc.status_code)
+            if isinstance(exc, services.TooManyFilings):
+                response["Retry-After"] = str(exc.retry_after)
+            return response
         return super().handle_exception(exc)
 
     @extend_schema(parameters=[IssueFilterSerializer])
@@ -75,7 +78,8 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         request={"application/json": IssueCreateSerializer, "multipart/form-data": IssueCreateSerializer},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                      description="a repeat with the same key returns the first issue (200)")],
-        responses={201: IssueDetailSerializer, 200: IssueDetailSerializer, 400: ERROR, 403: ERROR},
+        responses={201: IssueDetailSerializer, 200: IssueDetailSerializer, 400: ERROR, 403: ERROR,
+                   429: OpenApiResponse(ERROR, description="a resident over ISSUE_FILINGS_PER_HOUR; see Retry-After")},
     )
     def create(self, request):
         """File a whistle. Residents file for themselves; intake staff on a caller's behalf."""

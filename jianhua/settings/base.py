@@ -222,6 +222,10 @@ LOGGING = {
 ISSUE_RESPONSE_MINUTES = {"normal": env.int("ISSUE_RESPONSE_MINUTES", default=120), "urgent": 30}
 ISSUE_RESOLUTION_DAYS = {"normal": env.int("ISSUE_RESOLUTION_DAYS", default=7), "urgent": 1}
 ISSUE_MAX_PHOTOS = 6
+# A resident's own whistles within any hour (flooding the community's queue is refused with a 429 and
+# when to try again); staff filing for callers and Open311 clients (their own per-minute budget) are
+# not counted. 0: no limit.
+ISSUE_FILINGS_PER_HOUR = env.int("ISSUE_FILINGS_PER_HOUR", default=20)
 ISSUE_PHOTO_MAX_BYTES = env.int("ISSUE_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 ISSUE_NEARBY_METRES = 100
 ISSUE_NUMBER_PREFIX = "JH"

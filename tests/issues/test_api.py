@@ -1,8 +1,11 @@
 """The issues API: tokens, filing (idempotency, photos, every bad input), scoped lists, actions, events."""
 import io
 import json
+from datetime import timedelta
 
 import pytest
+import time_machine
+from django.utils import timezone
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.test import APIClient
@@ -69,6 +72,30 @@ def test_the_same_idempotency_key_files_once(resident, filing):
     assert first.json()["id"] == again.json()["id"]
     assert Issue.objects.filter(title="路灯不亮").count() == 1
     assert client.post("/api/v1/issues/", filing, format="json", HTTP_IDEMPOTENCY_KEY="k-2").status_code == 201
+
+
+def test_a_resident_filing_too_fast_is_told_when_to_try_again(resident, filing, community_staff, settings):
+    """ISSUE_FILINGS_PER_HOUR whistles of one resident within any hour; then 429 with Retry-After, and the
+    whistles already filed, a replay of one of them, staff filing for callers and an hour later all pass."""
+    settings.ISSUE_FILINGS_PER_HOUR = 3
+    client = api_as(resident)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for n in range(3):
+            assert client.post("/api/v1/issues/", filing, format="json",
+                               HTTP_IDEMPOTENCY_KEY=f"k-{n}").status_code == 201
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        refused = client.post("/api/v1/issues/", filing, format="json")
+        assert refused.status_code == 429
+        assert "3" in refused.json()["detail"] and "40" in refused.json()["detail"]  # minutes to wait
+        assert refused["Retry-After"] == str(40 * 60)
+        # A replay of a whistle already filed is its answer, not a new filing.
+        assert client.post("/api/v1/issues/", filing, format="json", HTTP_IDEMPOTENCY_KEY="k-0").status_code == 200
+        for_a_caller = {**filing, "channel": "hotline", "reporter_name": "王大爷", "reporter_phone": "13800001234"}
+        assert api_as(community_staff).post("/api/v1/issues/", for_a_caller, format="json").status_code == 201
+    assert Issue.objects.filter(filed_by=resident).count() == 3
+    with time_machine.travel(start + timedelta(minutes=60), tick=False):  # the first has left the hour
+        assert client.post("/api/v1/issues/", filing, format="json").status_code == 201
 
 
 def test_photos_are_stored_stripped_and_shown_only_to_who_may_see_the_issue(resident, filing, settings, tmp_path):

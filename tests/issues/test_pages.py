@@ -216,6 +216,18 @@ def test_a_double_submit_files_one_issue(signed_in, whistle, resident):
     assert first["Location"] == second["Location"]
 
 
+def test_a_resident_filing_too_fast_keeps_what_they_typed_and_is_told_when(signed_in, whistle, resident, settings):
+    settings.ISSUE_FILINGS_PER_HOUR = 1
+    client = signed_in(resident)
+    assert client.post("/whistle/new/", whistle(idempotency_key="first")).status_code == 302
+    response = client.post("/whistle/new/?lang=en", whistle(idempotency_key="second", title="又一处垃圾"))
+    assert response.status_code == 429
+    page = html(response)
+    assert "You have filed 1 whistles within the hour. Please try again in 60 minutes" in page
+    assert 'value="又一处垃圾"' in page  # nothing typed is lost
+    assert Issue.objects.count() == 1
+
+
 def test_an_operator_files_for_a_caller_on_the_hotline(signed_in, whistle, command_centre):
     client = signed_in(command_centre)
     page = html(client.get("/work/file/"))
