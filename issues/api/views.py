@@ -1,8 +1,10 @@
 """The issues API: thin views that validate input, call one service or selector and serialize."""
+from django.contrib.auth.signals import user_logged_in
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -242,8 +244,26 @@ class IssuePhotoView(APIView):
 
 @extend_schema(tags=["accounts"], request=inline_serializer("TokenRequest", {
     "username": serializers.CharField(), "password": serializers.CharField()}),
-    responses={200: inline_serializer("Token", {"token": serializers.CharField()}), 400: ERROR})
+    responses={200: inline_serializer("Token", {"token": serializers.CharField()}), 400: ERROR,
+               429: OpenApiResponse(ERROR, description="too many failed sign-ins for this account from here")})
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token; send it as ``Authorization: Token <token>``."""
 
     parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token, _created = Token.objects.get_or_create(user=user)
+        # A sign-in like the web's: last_login is set, and django-axes clears the account's failures.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        return Response({"token": token.key})
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # django-axes marks the request it was given – DRF's, here – as locked out; its middleware, which
+        # answers for it (jianhua.lockout), reads Django's.
+        if getattr(request, "axes_locked_out", False):
+            request._request.axes_locked_out = True
+            request._request.axes_credentials = getattr(request, "axes_credentials", None)
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -4,6 +4,7 @@ Defaults are the embedded demo: a SQLite file in the project, no broker (Celery 
 eagerly in the web process) and a local-memory cache. Production sets DATABASE_URL, REDIS_URL,
 SECRET_KEY, DEBUG=0 and ALLOWED_HOSTS.
 """
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "open311",
     "notifications",
     "stats",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a sign-in refused for too many failures into its own answer (jianhua.lockout); keep it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jianhua.urls"
@@ -120,6 +124,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+
+# Guessing passwords (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one account from one
+# address, that pair is refused for AXES_COOLOFF_TIME – the web sign-in page, the admin's and the API's
+# token endpoint alike (429, with when to try again: jianhua.lockout). A successful sign-in clears the
+# count; an administrator unlocks earlier in the admin (Axes › Access attempts: delete) or with
+# `manage.py axes_reset_username <name>`. Successful sign-ins are logged there too (Access logs).
+# Behind a reverse proxy set AXES_IPWARE_PROXY_COUNT (the number of proxies) so the address is the
+# client's, not the proxy's.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "jianhua.lockout.lockout_response"
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
+AXES_VERBOSE = False  # no banner on every manage.py command
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
