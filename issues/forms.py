@@ -306,13 +306,15 @@ class AssistReleaseForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.releasable = {assist.department.code: assist.department for assist in selectors.releasable_assists(self.issue)}
+        self.releasable = {assist.department.code: assist.department
+                           for assist in selectors.releasable_assists(self.issue)}
         self.fields["department"].choices = [(code, department.short_name)
                                              for code, department in self.releasable.items()]
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
-        return {**super().service_kwargs(), "department": self.releasable[data["department"]], "reason": data["reason"]}
+        return {**super().service_kwargs(), "department": self.releasable[data["department"]],
+                "reason": data["reason"]}
 
 
 class ResolveForm(ActionForm):

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from grids.locate import OutsideDistrict, grid_locate
 from grids.models import Department, Grid, Role, User
@@ -263,8 +264,10 @@ def _check_filing_pace(resident: User) -> None:
         return
     wait = max(math.ceil((oldest + timedelta(hours=1) - now).total_seconds()), 1)
     raise TooManyFilings(
-        _("You have filed %(count)s whistles within the hour. Please try again in %(minutes)s minutes, or add "
-          "your voice to an open whistle nearby.") % {"count": limit, "minutes": -(-wait // 60)},
+        ngettext("You have filed %(count)s whistle within the hour.", "You have filed %(count)s whistles within "
+                 "the hour.", limit) % {"count": limit} + " "
+        + _("Please try again in %(minutes)s minutes, or add your voice to an open whistle nearby.")
+        % {"minutes": math.ceil(wait / 60)},
         retry_after=wait)
 
 
@@ -277,8 +280,8 @@ def _give_number(issue: Issue, now) -> str:
     it for the rest of the transaction, which is why issue_submit counts up last, after everything
     else it writes but the news of the whistle, which needs the number (in the bench, filings then
     wait on the lock 15 % of the time instead of 2 %, and the rate drops by 3.5 %: the price of news
-    that commits with the whistle). Two plain statements: this runs on every filing, and the ORM's would cost more
-    Python than the rest of the step."""
+    that commits with the whistle). Two plain statements: this runs on every filing, and the ORM's
+    would cost more Python than the rest of the step."""
     day = timezone.localdate(now)
     sequence = connection.ops.quote_name(DailySequence._meta.db_table)
     with connection.cursor() as cursor:

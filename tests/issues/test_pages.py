@@ -223,7 +223,7 @@ def test_a_resident_filing_too_fast_keeps_what_they_typed_and_is_told_when(signe
     response = client.post("/whistle/new/?lang=en", whistle(idempotency_key="second", title="又一处垃圾"))
     assert response.status_code == 429
     page = html(response)
-    assert "You have filed 1 whistles within the hour. Please try again in 60 minutes" in page
+    assert "You have filed 1 whistle within the hour. Please try again in 60 minutes" in page
     assert 'value="又一处垃圾"' in page  # nothing typed is lost
     assert Issue.objects.count() == 1
 
@@ -533,7 +533,8 @@ def test_the_queue_is_the_work_to_do_and_all_adds_what_is_finished(signed_in, fi
 
     page = html(client.get("/work/"))
     assert shown("") == {"垃圾没人清", "路灯坏了"}
-    assert 'id="queue-open" href="/work/" aria-current="page"' in page and "2 issues" in html(client.get("/work/?lang=en"))
+    assert 'id="queue-open" href="/work/" aria-current="page"' in page
+    assert "2 issues" in html(client.get("/work/?lang=en"))
     assert shown("show=all") == {"垃圾没人清", "路灯坏了", "井盖丢了", "重复的"}
     assert 'id="queue-all" href="/work/?show=all" aria-current="page"' in html(client.get("/work/?show=all"))
     assert shown("show=all&q=井盖") == {"井盖丢了"}
