@@ -94,8 +94,9 @@ def _resolution_clocks():
 
 
 def _assist_clocks():
-    return (IssueAssist.objects.filter(responded_at__isnull=True, released_at__isnull=True, response_due__isnull=False,
-                                       issue__status__in=(Status.DISPATCHED, Status.RESPONDED))
+    return (IssueAssist.objects.still_assisting()
+            .filter(responded_at__isnull=True, response_due__isnull=False,
+                    issue__status__in=(Status.DISPATCHED, Status.RESPONDED))
             .select_related("issue", "department"))
 
 
@@ -145,8 +146,8 @@ def _fire(issue: Issue, kind: str, due, now, report: SweepReport, *, assist: Iss
 
 def _still_running(issue: Issue, kind: str, due, assist: IssueAssist | None) -> bool:
     if assist is not None:
-        fresh = (IssueAssist.objects.filter(pk=assist.pk, released_at__isnull=True)
-                 .values_list("responded_at", "response_due").first())
+        fresh = IssueAssist.objects.still_assisting().filter(pk=assist.pk).values_list("responded_at",
+                                                                                         "response_due").first()
         return (fresh is not None and fresh[0] is None and fresh[1] == due
                 and issue.status in (Status.DISPATCHED, Status.RESPONDED))
     if kind in (AlertKind.RESPONSE_REMINDER, AlertKind.RESPONSE_OVERDUE):

@@ -405,6 +405,16 @@ class IssueSupporter(models.Model):
         constraints = [models.UniqueConstraint(fields=["issue", "user"], name="one_voice_per_resident")]
 
 
+class IssueAssistQuerySet(models.QuerySet):
+    def still_assisting(self):
+        """Not released by the owning tier (see ``IssueAssist.still_assisting``)."""
+        return self.filter(released_at__isnull=True)
+
+    def owing_part(self):
+        """Still assisting and its part not reported: what the lead's resolve waits for."""
+        return self.still_assisting().filter(reported_at__isnull=True)
+
+
 class IssueAssist(models.Model):
     """An assisting department the district dispatched alongside the lead (协办单位): it reports for duty
     within its own response deadline and reports its part; the lead department resolves."""
@@ -421,6 +431,8 @@ class IssueAssist(models.Model):
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
     release_reason = models.TextField(_("why it was released"), blank=True)
 
+    objects = IssueAssistQuerySet.as_manager()
+
     class Meta:
         ordering = ["dispatched_at", "id"]
         verbose_name = _("assisting department")
@@ -431,8 +443,18 @@ class IssueAssist(models.Model):
         return f"{self.issue_id} {self.department}"
 
     @property
+    def still_assisting(self) -> bool:
+        """Not released: it may act, its clock runs, and the lead waits for its part (the one place that
+        says so; ``IssueAssistQuerySet`` is the same in SQL)."""
+        return self.released_at is None
+
+    @property
+    def owes_part(self) -> bool:
+        return self.still_assisting and self.reported_at is None
+
+    @property
     def response_overdue(self) -> bool:
-        return (self.responded_at is None and self.released_at is None and self.response_due is not None
+        return (self.responded_at is None and self.still_assisting and self.response_due is not None
                 and self.response_due < timezone.now())
 
 

@@ -71,7 +71,7 @@ def assist_of(user, issue: Issue):
     if user.role != Role.DEPARTMENT_STAFF or user.department_id is None:
         return None
     return next((assist for assist in issue.assists.all()
-                 if assist.department_id == user.department_id and assist.released_at is None), None)
+                 if assist.department_id == user.department_id and assist.still_assisting), None)
 
 
 def is_assistant(user, issue: Issue) -> bool:

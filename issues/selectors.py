@@ -180,7 +180,7 @@ def _step_due(user, issue: Issue, transition: Transition) -> bool:
 def releasable_assists(issue: Issue) -> list[IssueAssist]:
     """The assisting departments the owner may still release (from the prefetched assists): neither released
     already nor done with their part (``issue_assist_release`` refuses the others)."""
-    return [assist for assist in issue.assists.all() if assist.released_at is None and assist.reported_at is None]
+    return [assist for assist in issue.assists.all() if assist.owes_part]
 
 
 def handler_candidates(issue: Issue) -> QuerySet[User]:

@@ -435,8 +435,7 @@ def issue_resolve(
     if len(photos) > settings.ISSUE_MAX_PHOTOS:
         raise InvalidInput(_("At most %(count)s photos.") % {"count": settings.ISSUE_MAX_PHOTOS}, field="photos")
     issue, transition = _begin(issue, Action.RESOLVE, actor, expected_version)
-    waiting = [assist.department.short_name for assist in
-               issue.assists.select_related("department").filter(reported_at__isnull=True, released_at__isnull=True)]
+    waiting = [assist.department.short_name for assist in issue.assists.owing_part().select_related("department")]
     if waiting:
         raise Conflict(_("Waiting for the assisting departments to report their part: %(names)s.")
                        % {"names": "、".join(waiting)})
@@ -602,7 +601,7 @@ def issue_assist_release(*, issue: Issue, actor: User, department: Department, r
         raise InvalidInput(_("Say why the department is released."), field="reason")
     issue, transition = _begin(issue, Action.ASSIST_RELEASE, actor, expected_version)
     assist = issue.assists.select_related("department").filter(department=department).first()
-    if assist is None or assist.released_at is not None:
+    if assist is None or not assist.still_assisting:
         raise InvalidInput(_("%(name)s is not assisting on this issue.") % {"name": department.short_name},
                            field="department")
     if assist.reported_at is not None:
@@ -614,8 +613,8 @@ def issue_assist_release(*, issue: Issue, actor: User, department: Department, r
 
 
 def _assist_of(issue: Issue, actor: User) -> IssueAssist:
-    assist = (issue.assists.select_related("department")
-              .filter(department_id=actor.department_id, released_at__isnull=True).first())
+    assist = (issue.assists.still_assisting().select_related("department")
+              .filter(department_id=actor.department_id).first())
     if assist is None:  # rules.may let them in: the assignment went away under the lock
         raise Conflict(_("Your department no longer assists on this issue."))
     return assist

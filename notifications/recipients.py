@@ -56,7 +56,7 @@ def assisting_staff(issue: Issue) -> list[User]:
     assists = getattr(issue, "assists", None)
     if assists is None:
         return []
-    department_ids = list(assists.filter(released_at__isnull=True).values_list("department_id", flat=True))
+    department_ids = list(assists.still_assisting().values_list("department_id", flat=True))
     if not department_ids:
         return []
     return _active(role=Role.DEPARTMENT_STAFF, department_id__in=department_ids)
