@@ -1,7 +1,12 @@
 """Tables as downloads: CSV (streamed, with a byte order mark for Excel on a Chinese Windows) and .xlsx
 (openpyxl's write-only mode: bold frozen header, column widths, real dates in Asia/Shanghai, an
 autofilter). The problem lists, the supervision and accountability lists and the monthly evaluation
-all export through here; each names its columns once."""
+all export through here; each names its columns once.
+
+Every text cell that a spreadsheet would read as a formula (it begins with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return – a resident's title ``=HYPERLINK("http://…")`` say) is neutralised, as OWASP's
+"CSV injection" advice has it: in CSV it gets a leading apostrophe; in .xlsx it is stored as a string
+cell marked "quote prefix", so Excel and WPS show the text as typed and never evaluate it."""
 import csv
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -19,6 +24,17 @@ CONTENT_TYPES = {
 CSV_TIME_FORMAT = "%Y-%m-%d %H:%M"
 XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm"
 XLSX_IN_MEMORY_BYTES = 4 * 1024 * 1024
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value) -> bool:
+    """A text a spreadsheet would take for a formula (numbers and dates are left as they are)."""
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def csv_safe(value):
+    """The value for a CSV cell: formula-like text gets a leading apostrophe."""
+    return "'" + value if is_formula_like(value) else value
 
 
 @dataclass(frozen=True)
@@ -48,14 +64,14 @@ def _csv_lines(columns, rows, language) -> Iterator[str]:
 
     writer = csv.writer(Line())
     with translation.override(language):
-        yield "\ufeff" + writer.writerow([str(column.header) for column in columns])
+        yield "\ufeff" + writer.writerow([csv_safe(str(column.header)) for column in columns])
         for row in rows:
             values = []
             for column in columns:
                 value = column.value(row)
                 if column.is_time:
                     value = local_naive(value).strftime(CSV_TIME_FORMAT) if value else ""
-                values.append("" if value is None else value)
+                values.append("" if value is None else csv_safe(value))
             yield writer.writerow(values)
 
 
@@ -89,11 +105,24 @@ def write_xlsx(columns: Sequence[Column], rows: Iterable, file, *, title: str = 
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = XLSX_TIME_FORMAT if column.is_time else column.number_format
                 value = cell
+            elif is_formula_like(value):
+                value = _text_cell(sheet, value)
             values.append(value)
         sheet.append(values)
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count}"
     book.save(file)
+
+
+def _text_cell(sheet, text):
+    # openpyxl stores any string that begins with "=" as a formula: force a string cell, quote-prefixed
+    # so that editing the cell in Excel keeps it text.
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def sheet_title(title: str) -> str:
