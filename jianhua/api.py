@@ -1,6 +1,7 @@
 """What every API view shares: the error format."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
+from rest_framework.routers import SimpleRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -12,3 +13,14 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     return drf_exception_handler(exc, context)
+
+
+class Router(SimpleRouter):
+    """DRF's SimpleRouter, with ids that are numbers: a viewset looked up by its primary key (and not
+    naming a ``lookup_value_regex`` of its own) matches digits only, so ``/issues/true/`` or
+    ``/issues/null,null/accept/`` is a 404 – not a 500 from the database asked for id "true"."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if getattr(viewset, "lookup_field", "pk") in ("pk", "id") and not hasattr(viewset, "lookup_value_regex"):
+            viewset = type(viewset.__name__, (viewset,), {"lookup_value_regex": "[0-9]+"})
+        return super().get_lookup_regex(viewset, lookup_prefix)

@@ -9,13 +9,13 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
-from rest_framework.routers import SimpleRouter
 
 from grids.models import Department, User
 from issues import selectors as issue_selectors
 from issues.api.serializers import RefSerializer
 from issues.models import Tier
 from issues.services import IssueError
+from jianhua.api import Router
 
 from .. import accountability
 from ..models import AccountabilityRecord, Outcome, RecordKind, RecordState
@@ -236,6 +236,6 @@ class AccountabilityRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
         return self._decide(request, DismissSerializer, accountability.record_dismiss)
 
 
-router = SimpleRouter()
+router = Router()
 router.register("accountability", AccountabilityRecordViewSet, basename="accountability")
 urlpatterns = router.urls

@@ -9,12 +9,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.routers import SimpleRouter
 
 from grids.models import User
 from issues.lifecycle import Status
 from issues.models import Issue
 from issues.services import IssueError, PermissionRefused
+from jianhua.api import Router
 
 from .. import supervision
 from ..models import DispatchMeeting, SupervisionItem, SupervisionSource, SupervisionState
@@ -320,7 +320,7 @@ class DispatchMeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _
                         status=status.HTTP_201_CREATED)
 
 
-router = SimpleRouter()
+router = Router()
 router.register("items", SupervisionItemViewSet, basename="supervision-item")
 router.register("meetings", DispatchMeetingViewSet, basename="supervision-meeting")
 

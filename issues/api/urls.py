@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from jianhua.api import Router
 
 from . import problem_list, views
 
-router = SimpleRouter()
+router = Router()
 router.register("issues", views.IssueViewSet, basename="issue")
 router.register("categories", views.CategoryViewSet, basename="category")
 

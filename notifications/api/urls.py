@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from jianhua.api import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("notifications", views.NotificationViewSet, basename="notification")
 
 urlpatterns = router.urls

@@ -26,6 +26,8 @@ ERRORS = {400: OpenApiResponse(ERROR, description="a bad parameter"),
           403: OpenApiResponse(ERROR, description="not staff: no figures")}
 AREA_ERRORS = {**ERRORS, 404: OpenApiResponse(ERROR, description="no such area, or not in the user's scope")}
 MAX_DAYS = 3660
+# No figure exists before the system, and date arithmetic (a period's previous period) must stay in range.
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 class HasFigures(permissions.BasePermission):
@@ -68,8 +70,15 @@ class MapQuery(PeriodQuery):
 
 
 class RankingQuery(serializers.Serializer):
-    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="YYYY-MM (default: last month)")
+    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", required=False,
+                                   help_text=f"YYYY-MM, years {MIN_YEAR}–{MAX_YEAR} (default: last month)")
     level = serializers.ChoiceField(kpis.RANKING_LEVELS, default="street")
+
+    def validate_month(self, value):
+        if not MIN_YEAR <= int(value[:4]) <= MAX_YEAR:
+            raise serializers.ValidationError(
+                _("Give a month of the years %(min)s to %(max)s.") % {"min": MIN_YEAR, "max": MAX_YEAR})
+        return value
 
 
 def _valid(serializer_class, request) -> dict:
@@ -89,6 +98,10 @@ def _period(params: dict, *, default_days: int | None = None) -> kpis.Period:
         start = end - datetime.timedelta(days=default_days - 1)
     else:
         start = end.replace(month=1, day=1)
+    for name, day in (("start", start), ("end", end)):
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise ValidationError({"detail": _("Give a date of the years %(min)s to %(max)s.")
+                                   % {"min": MIN_YEAR, "max": MAX_YEAR}, "field": name})
     if start > end:
         raise ValidationError({"detail": _("The period must not end before it starts."), "field": "end"})
     if (end - start).days >= MAX_DAYS:
