@@ -1,13 +1,15 @@
 """The admin of the people who manage grids: every area searchable and filterable, boundaries drawn
 on a Leaflet map. The boundary rules live in the models' clean(), so a bad boundary comes back as
 a form error naming the problem."""
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
+from . import selectors
 from .models import Community, Department, District, Grid, Street, User
+from .poster_views import posters_response
 
 
 class AreaAdmin(LeafletGeoAdmin):
@@ -22,6 +24,21 @@ class AreaAdmin(LeafletGeoAdmin):
         return ("code",) if obj is not None else ()
 
 
+def print_posters_action(grids_of):
+    """The changelist action "Print QR posters": one PDF, a page for each grid of the selection, in
+    code order. ``grids_of(selected)`` is the Grid queryset of the selected rows."""
+
+    @admin.action(description=_("Print QR posters"))
+    def print_posters(modeladmin, request, queryset):
+        grids = list(selectors.grid_poster_list(grids_of(queryset)))
+        if not grids:
+            modeladmin.message_user(request, _("The selection holds no grid to print."), messages.WARNING)
+            return None
+        return posters_response(grids, filename=f"grid-posters-{grids[0].code}-{len(grids)}.pdf")
+
+    return print_posters
+
+
 @admin.register(District)
 class DistrictAdmin(AreaAdmin):
     list_display = ["code", "name", "population"]
@@ -32,6 +49,7 @@ class StreetAdmin(AreaAdmin):
     list_display = ["code", "name", "district", "community_count"]
     list_filter = ["district"]
     list_select_related = ["district"]
+    actions = [print_posters_action(lambda streets: Grid.objects.filter(community__street__in=streets.values("pk")))]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(community_count=Count("communities"))
@@ -43,9 +61,10 @@ class StreetAdmin(AreaAdmin):
 
 @admin.register(Community)
 class CommunityAdmin(AreaAdmin):
-    list_display = ["code", "name", "street", "grid_count"]
+    list_display = ["code", "name", "street", "phone", "grid_count"]
     list_filter = ["street"]
     list_select_related = ["street"]
+    actions = [print_posters_action(lambda communities: Grid.objects.filter(community__in=communities.values("pk")))]
     search_fields = ["code", "name", "street__name"]
     autocomplete_fields = ["street"]
 
@@ -74,6 +93,7 @@ class GridStaffInline(admin.TabularInline):
 @admin.register(Grid)
 class GridAdmin(AreaAdmin):
     list_display = ["code", "name", "community", "street", "population", "households"]
+    actions = [print_posters_action(lambda grids: Grid.objects.filter(pk__in=grids.values("pk")))]
     list_filter = ["community__street", "community"]
     list_select_related = ["community__street"]
     search_fields = ["code", "name", "community__name"]

@@ -7,6 +7,7 @@ boundary bumps ``BoundaryRevision``, which tells every process to rebuild its po
 """
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -15,6 +16,12 @@ from djgeojson.fields import GeometryField, PolygonField
 
 from . import signals
 from .boundaries import BoundaryError, boundary_problems, to_shape
+
+
+# A landline with its area code (0452-2345678), a mobile, or a hotline: digits, with the usual separators.
+PUBLIC_PHONE_VALIDATOR = RegexValidator(
+    r"^\+?[0-9][0-9 ()\-]{3,30}[0-9]$", _("Enter a phone number of digits, e.g. 0452-2345678.")
+)
 
 
 class Area(models.Model):
@@ -83,6 +90,11 @@ class Street(Area):
 class Community(Area):
     street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("street"))
     boundary = GeometryField(_("boundary"), null=True, blank=True)
+    # Printed on the grid posters: the number residents call when they would rather not scan.
+    phone = models.CharField(
+        _("public phone"), max_length=32, blank=True, validators=[PUBLIC_PHONE_VALIDATOR],
+        help_text=_("The community office's number that residents call, e.g. 0452-2345678."),
+    )
 
     class Meta(Area.Meta):
         verbose_name = _("community")

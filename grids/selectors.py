@@ -23,6 +23,16 @@ def grid_list() -> QuerySet[Grid]:
     ).order_by("code")
 
 
+def grid_poster_list(grids: QuerySet[Grid] | None = None) -> QuerySet[Grid]:
+    """The grids to print posters of (all, or those of ``grids``), in code order, each with its
+    community and street and ``leader_name`` (None without a leader): one query, whatever their
+    number. No boundary is loaded."""
+    grids = Grid.objects.all() if grids is None else grids
+    return grids.select_related("community__street").defer(
+        "boundary", "community__boundary", "community__street__boundary"
+    ).annotate(leader_name=_leader_name()).order_by("code")
+
+
 def _leader_name():
     return Subquery(
         User.objects.filter(grid=OuterRef("pk"), grid_duty=GridDuty.LEADER, is_active=True)
@@ -42,6 +52,32 @@ def grids_geojson_rows():
         "code", "name", "community__name", "community__street__name", "community__code", "community__street__code",
         "boundary"
     )
+
+
+@dataclass(frozen=True)
+class GridPlace:
+    """A grid found by its stable code, for a page that opens on it (a poster's QR link)."""
+
+    code: str
+    name: str
+    community_name: str
+    street_name: str
+    boundary: dict  # GeoJSON
+    lat: float  # a point inside the grid: where a whistle sent without a pin is filed
+    lng: float
+
+
+def grid_place(code: str) -> GridPlace | None:
+    """The grid with this code and a point inside it, in one query; None for an unknown code. The
+    code is the stable key, so the answer follows the grid through any boundary edit."""
+    row = Grid.objects.filter(code=code).values_list(
+        "code", "name", "community__name", "community__street__name", "boundary").first()
+    if row is None:
+        return None
+    code, name, community_name, street_name, boundary = row
+    point = to_shape(boundary).representative_point()
+    return GridPlace(code=code, name=name, community_name=community_name, street_name=street_name,
+                     boundary=boundary, lat=point.y, lng=point.x)
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,24 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .map_providers import map_provider
 from .models import District
 
 
+def base_map_tiles() -> dict:
+    """The base map's tile layers (for coords.js's addTiles) and the coordinate system they are drawn in."""
+    provider = map_provider(settings.MAP_PROVIDER, tianditu_key=settings.TIANDITU_KEY,
+                            tile_url=settings.MAP_TILE_URL, tile_attribution=settings.MAP_TILE_ATTRIBUTION)
+    return {"tileLayers": [layer.as_leaflet() for layer in provider.layers], "coordSys": provider.coord_sys.value}
+
+
 def base_map_config() -> dict:
-    """What every page's Leaflet map starts from: the view, the tiles and the grid layers' URLs."""
+    """What every page's Leaflet map starts from: the view, the tiles, their coordinate system and the
+    grid layers' URLs. Points in it and from the API are WGS-84; coords.js converts for a GCJ-02 map."""
     return {
         "center": settings.LEAFLET_CONFIG["DEFAULT_CENTER"],
         "zoom": settings.LEAFLET_CONFIG["DEFAULT_ZOOM"],
-        "tileUrl": settings.MAP_TILE_URL,
-        "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+        **base_map_tiles(),
         "geojsonUrl": reverse("grid-geojson"),
         "locateUrl": reverse("grid-locate"),
     }

@@ -14,6 +14,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Department, Role
+from grids.selectors import grid_place
 
 from . import rules, selectors
 from .lifecycle import OPEN_STATUSES, Status
@@ -125,10 +126,11 @@ class CategoryField(forms.ChoiceField):
 class WhistleForm(forms.Form):
     """A resident's whistle: where (the pin), what (category, title, description) and photos."""
 
-    lat = forms.FloatField(widget=forms.HiddenInput, min_value=-90, max_value=90,
-                           error_messages={"required": _("Tap the map to mark where the problem is.")})
-    lng = forms.FloatField(widget=forms.HiddenInput, min_value=-180, max_value=180,
-                           error_messages={"required": _("Tap the map to mark where the problem is.")})
+    # Required unless the form came from a grid's QR link (``grid``): see clean().
+    lat = forms.FloatField(widget=forms.HiddenInput, min_value=-90, max_value=90, required=False)
+    lng = forms.FloatField(widget=forms.HiddenInput, min_value=-180, max_value=180, required=False)
+    # The code of the grid whose poster the resident scanned (?grid=<code>).
+    grid = forms.CharField(widget=forms.HiddenInput, max_length=24, required=False)
     category = CategoryField(label=_("Category"))
     title = forms.CharField(label=_("Title"), max_length=100, widget=forms.TextInput(
         attrs={"placeholder": _("e.g. Rubbish not collected for three days")}))
@@ -144,6 +146,25 @@ class WhistleForm(forms.Form):
         self.fields["category"].load()
         # Labels with a number are made per request, in the request's language.
         self.fields["photos"].label = gettext("Photos (up to %(count)s)") % {"count": settings.ISSUE_MAX_PHOTOS}
+
+    def clean(self):
+        """A pin placed by hand is the place; without one, a whistle from a grid's QR link is filed at
+        a point inside that grid (the resident's phone may refuse to tell where it is)."""
+        data = super().clean()
+        if "lat" in self.errors or "lng" in self.errors:
+            return data
+        pinned = [data.get("lat") is not None, data.get("lng") is not None]
+        if all(pinned):
+            return data
+        code = data.get("grid")
+        linked = grid_place(code) if code and not any(pinned) else None
+        if linked is not None:
+            data["lat"], data["lng"] = linked.lat, linked.lng
+        elif code and not any(pinned):
+            self.add_error("lat", _("The grid of this link is unknown: tap the map to mark where the problem is."))
+        else:
+            self.add_error("lat", _("Tap the map to mark where the problem is."))
+        return data
 
     def submission(self) -> dict:
         """The keyword arguments of services.issue_submit that this form provides."""

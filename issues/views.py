@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from grids.models import Department, Role
-from grids.views import base_map_config
+from grids.selectors import grid_place
+from grids.views import base_map_config, base_map_tiles
 from jianhua.pagination import LargeListPaginator
 
 from . import forms, rules, selectors, services
@@ -87,6 +88,9 @@ def work_file(request):
 
 def _filing_page(request, form_class, *, on_behalf):
     status = 200
+    # The grid of a poster's QR link (?grid=<code>, then the form's hidden field): the page opens on it.
+    linked_code = (request.POST.get("grid") or request.GET.get("grid") or "").strip()
+    linked = grid_place(linked_code) if linked_code else None
     if request.method == "POST":
         form = form_class(request.POST, request.FILES)
         status = 400
@@ -99,15 +103,19 @@ def _filing_page(request, form_class, *, on_behalf):
             if submission is not None:
                 return redirect("issues:whistle-filed", number=submission.issue.number)
     else:
-        form = form_class()
-    context = {"form": form, "on_behalf": on_behalf, "map_config": _filing_map_config(request)}
+        form = form_class(initial={"grid": linked.code} if linked else {})
+    context = {"form": form, "on_behalf": on_behalf, "map_config": _filing_map_config(request, linked),
+               "linked_grid": linked, "unknown_grid_code": linked_code if linked_code and not linked else ""}
     return render(request, "issues/whistle_form.html", context, status=status)
 
 
-def _filing_map_config(request):
-    """What static/issues/whistle.js needs: the map, the URLs it calls and its words."""
+def _filing_map_config(request, linked=None):
+    """What static/issues/whistle.js needs: the map, the URLs it calls and its words; centred on the
+    grid of a poster's QR link (``linked``, a GridPlace) when there is one."""
     return {
         **base_map_config(),
+        **({"center": (linked.lat, linked.lng), "zoom": 16,
+            "linkedGrid": {"code": linked.code, "name": linked.name, "boundary": linked.boundary}} if linked else {}),
         "nearbyUrl": reverse("issues:whistle-nearby"),
         # The JS puts the tracking number in place of the placeholder.
         "supportUrl": reverse("issues:issue-act", args=["NUMBER", Action.SUPPORT]),
@@ -344,7 +352,7 @@ def _issue_page(request, issue, *, bound=None, kept=None, status=200):
         "panels": panels,
         "map_config": {
             "lat": issue.lat, "lng": issue.lng, "grid": issue.grid.boundary,
-            "tileUrl": settings.MAP_TILE_URL, "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+            **base_map_tiles(),
         },
     }, status=status)
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("issues.urls")),
+    path("", include("grids.urls")),
     path("", include("dispatch.urls")),
     path("notifications/", include("notifications.urls")),
     path("dashboard/", include("stats.urls")),

@@ -1,7 +1,11 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..coords import CoordSys, coord_sys_parse
 from ..models import Community, Department, Grid, Street
+
+COORD_SYS_HELP = ("the coordinate system of lat/lng: wgs84 (GPS, OpenStreetMap, Tianditu; the default) or gcj02 "
+                  "(Amap, Tencent, WeChat's wx.getLocation type 'gcj02'); the server converts to WGS-84 and stores that")
 
 
 class AreaRefSerializer(serializers.Serializer):
@@ -92,6 +96,22 @@ class MeSerializer(serializers.Serializer):
         if area is None:
             return None
         return {"level": user.level, "code": area.code, "name": area.name}
+
+
+class CoordSysField(serializers.ChoiceField):
+    """``coord_sys`` of a point a client sends; an unknown one is refused naming the known ones."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("default", CoordSys.WGS84.value)
+        kwargs.setdefault("help_text", COORD_SYS_HELP)
+        super().__init__(CoordSys.choices, **kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return coord_sys_parse(data)
+        except ValueError as unknown:
+            raise serializers.ValidationError(str(unknown)) from None
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -15,9 +15,11 @@ from rest_framework.views import APIView
 
 from .. import selectors
 from ..boundaries import to_geojson, to_shape
+from ..coords import CoordSys, to_wgs84
 from ..locate import OutsideDistrict, grid_locate, parse_coordinates
 from ..models import BoundaryRevision, Community, Grid
 from .serializers import (
+    COORD_SYS_HELP,
     CommunityDetailSerializer,
     CommunitySerializer,
     DepartmentSerializer,
@@ -98,12 +100,14 @@ class GridViewSet(ListDetailViewSet):
     @extend_schema(
         summary="Which grid contains a point",
         parameters=[
-            OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True, description="latitude, WGS 84"),
-            OpenApiParameter("lng", OpenApiTypes.DOUBLE, required=True, description="longitude, WGS 84"),
+            OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True, description="latitude, in coord_sys"),
+            OpenApiParameter("lng", OpenApiTypes.DOUBLE, required=True, description="longitude, in coord_sys"),
+            OpenApiParameter("coord_sys", str, enum=CoordSys.values, default=CoordSys.WGS84.value,
+                             description=COORD_SYS_HELP),
         ],
         responses={
             200: LocationSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="missing or malformed coordinates"),
+            400: OpenApiResponse(ErrorSerializer, description="missing or malformed coordinates, or an unknown coord_sys"),
             404: OpenApiResponse(ErrorSerializer, description="the point is outside the district"),
         },
     )
@@ -111,7 +115,8 @@ class GridViewSet(ListDetailViewSet):
     def locate(self, request):
         try:
             lat, lng = parse_coordinates(request.query_params.get("lat"), request.query_params.get("lng"))
-        except ValueError as exc:
+            lat, lng = to_wgs84(lat, lng, request.query_params.get("coord_sys", CoordSys.WGS84))
+        except ValueError as exc:  # UnknownCoordSys too
             return Response({"detail": str(exc)}, status=400)
         try:
             location = grid_locate(lat=lat, lng=lng)

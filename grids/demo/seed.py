@@ -75,14 +75,15 @@ def demo_district_seed(
         street_sizes = _even_sizes(len(all_cells), len(facts.STREETS))
         street_cells = geometry.split_by_angle(all_cells, tiling.centroids, street_sizes)
         streets, communities, grids = [], [], []
-        for (street_code, street_name, community_names), cells in zip(facts.STREETS, street_cells):
+        for street_number, ((street_code, street_name, community_names), cells) in enumerate(
+                zip(facts.STREETS, street_cells), start=1):
             streets.append(Street(code=street_code, name=street_name, district=district,
                                   boundary=to_geojson(geometry.union([tiling.cells[i] for i in cells]))))
             groups = geometry.split_compact(cells, tiling.centroids, len(community_names))
             for number, (community_name, group) in enumerate(zip(community_names, groups), start=1):
                 community_code = f"{street_code}{number:03d}"
                 communities.append((street_code, Community(
-                    code=community_code, name=f"{community_name}社区",
+                    code=community_code, name=f"{community_name}社区", phone=_community_phone(street_number, number),
                     boundary=to_geojson(geometry.union([tiling.cells[i] for i in group])))))
                 # Number grids from north-west to south-east, as a paper map would.
                 ordered = sorted(group, key=lambda i: (-round(tiling.centroids[i][1], -2), tiling.centroids[i][0]))
@@ -94,7 +95,7 @@ def demo_district_seed(
         step(f"{len(street_ids)} streets")
         for street_code, community in communities:
             community.street_id = street_ids[street_code].pk
-        community_ids = _upsert(Community, [c for _s, c in communities], ["name", "street", "boundary"])
+        community_ids = _upsert(Community, [c for _s, c in communities], ["name", "street", "boundary", "phone"])
         step(f"{len(community_ids)} communities")
 
         weights = numpy.array([tiling.cells[cell].area for _c, cell, _g in grids]) * rng.uniform(0.6, 1.4, len(grids))
@@ -150,6 +151,11 @@ def demo_district_seed(
         ],
         extra_lines=extra_lines,
     )
+
+
+def _community_phone(street_number: int, community_number: int) -> str:
+    """A Qiqihar landline (area code 0452, seven digits) for the community office, the same on every run."""
+    return f"0452-2{street_number}{community_number:02d}{(street_number * 389 + community_number * 617) % 1000:03d}"
 
 
 def _even_sizes(total: int, parts: int) -> list[int]:

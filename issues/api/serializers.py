@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from grids.api.serializers import CoordSysField
+from grids.coords import to_wgs84
 from grids.models import Department, User
 
 from .. import rules
@@ -179,14 +181,20 @@ class IssueCreateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=2000)
     category = serializers.SlugRelatedField(slug_field="code",
                                             queryset=Category.objects.filter(is_active=True).select_related("parent"))
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lng = serializers.FloatField(min_value=-180, max_value=180)
+    lat = serializers.FloatField(min_value=-90, max_value=90, help_text="latitude, in coord_sys")
+    lng = serializers.FloatField(min_value=-180, max_value=180, help_text="longitude, in coord_sys")
+    coord_sys = CoordSysField()
     address = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     channel = serializers.ChoiceField(Channel.choices, required=False, default=Channel.WEB)
     priority = serializers.ChoiceField(Priority.choices, required=False, default=Priority.NORMAL)
     reporter_name = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
     reporter_phone = serializers.RegexField(r"^\+?[0-9 -]{5,20}$", required=False, default="", allow_blank=True)
     photos = PhotosField(required=False, default=list)
+
+    def validate(self, attrs):
+        # The issue stores WGS-84 only: a GCJ-02 point (WeChat, Amap) is converted before it is filed.
+        attrs["lat"], attrs["lng"] = to_wgs84(attrs["lat"], attrs["lng"], attrs.pop("coord_sys"))
+        return attrs
 
 
 class VersionedSerializer(serializers.Serializer):

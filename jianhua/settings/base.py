@@ -210,16 +210,26 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# Maps. Tiles come from the local map provider in production (e.g. Tianditu with its key);
-# an empty MAP_TILE_URL draws the grids on a plain background, which needs no network at all.
-MAP_TILE_URL = env("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
+# Maps (grids.map_providers). The base map's provider: osm (OpenStreetMap, WGS-84), tianditu (天地图,
+# WGS-84, needs TIANDITU_KEY) or amap (高德, GCJ-02: the pages convert in the browser; the server keeps
+# WGS-84). MAP_TILE_URL, when set, replaces the provider's tiles and keeps its coordinate system; empty
+# draws the grids on a plain background, which needs no network at all.
+MAP_PROVIDER = env("MAP_PROVIDER", default="osm")
+TIANDITU_KEY = env("TIANDITU_KEY", default="")
+MAP_TILE_URL = env("MAP_TILE_URL", default=None)
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default=None)
+from grids.map_providers import admin_leaflet_config, map_provider  # noqa: E402  (plain Python, no models)
+
+# Refuses to start (ImproperlyConfigured) on an unknown provider or Tianditu without its key.
+_map_provider = map_provider(MAP_PROVIDER, tianditu_key=TIANDITU_KEY, tile_url=MAP_TILE_URL,
+                             tile_attribution=MAP_TILE_ATTRIBUTION)
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (47.35, 123.95),
     "DEFAULT_ZOOM": 12,
     "MIN_ZOOM": 9,
     "MAX_ZOOM": 19,
-    "TILES": [(_("Base map"), MAP_TILE_URL, {"attribution": MAP_TILE_ATTRIBUTION})] if MAP_TILE_URL else [],
+    # The admin's boundary editor stays on WGS-84 tiles whatever the provider (it draws stored points as they are).
+    **admin_leaflet_config(_map_provider),
     "RESET_VIEW": False,
 }
 

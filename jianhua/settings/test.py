@@ -16,7 +16,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The manifest storage needs collectstatic; tests serve static files as they are.
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 MAP_TILE_URL = ""
-LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": []}
+LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": [], "OVERLAYS": []}  # every provider: no tiles in tests
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 # Serve static files straight from the apps and static/, without collectstatic.

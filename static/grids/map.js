@@ -7,11 +7,11 @@
   var streetColours = ["#c0392b", "#2471a3", "#1e8449", "#b9770e", "#7d3c98", "#117a65"];
   var streetIndex = {};
 
-  var map = L.map("district-map", { center: config.center, zoom: config.zoom, zoomSnap: 0.25 });
+  // Stored points are WGS-84; a GCJ-02 base map (Amap) shows them converted, and a click converts back.
+  var coords = JianhuaCoords.forMap(config.coordSys);
+  var map = L.map("district-map", { center: coords.toDisplay(L.latLng(config.center)), zoom: config.zoom, zoomSnap: 0.25 });
   window.districtMap = map; // for the browser tests and for anyone debugging in the console
-  if (config.tileUrl) {
-    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
-  }
+  JianhuaCoords.addTiles(map, config.tileLayers);
 
   function styleFor(feature) {
     var street = feature.properties.street;
@@ -25,6 +25,7 @@
   var marker = null;
   var grids = L.geoJSON(null, {
     style: styleFor,
+    coordsToLatLng: coords.coordsToLatLng,
     onEachFeature: function (feature, layer) { layersByCode[feature.properties.code] = layer; },
   }).addTo(map);
 
@@ -60,8 +61,9 @@
   }
 
   map.on("click", function (event) {
-    var lat = event.latlng.lat.toFixed(6);
-    var lng = event.latlng.lng.toFixed(6);
+    var stored = coords.toStored(event.latlng);
+    var lat = stored.lat.toFixed(6);
+    var lng = stored.lng.toFixed(6);
     if (marker) marker.remove();
     marker = L.circleMarker(event.latlng, { radius: 6, color: "#000", weight: 2, fillOpacity: 1 }).addTo(map);
     fetch(config.locateUrl + "?lat=" + lat + "&lng=" + lng, { headers: { Accept: "application/json" } })

@@ -5,14 +5,15 @@
   var config = JSON.parse(document.getElementById("issue-map-config").textContent);
   var map = L.map(holder, { scrollWheelZoom: false, zoomSnap: 0.25 });
   window.issueMap = map;
-  if (config.tileUrl) {
-    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
-  }
-  var pin = L.latLng(config.lat, config.lng);
+  JianhuaCoords.addTiles(map, config.tileLayers);
+  // The stored point and outline are WGS-84: drawn converted on a GCJ-02 base map (Amap).
+  var coords = JianhuaCoords.forMap(config.coordSys);
+  var pin = coords.toDisplay(L.latLng(config.lat, config.lng));
   L.marker(pin, { keyboard: false }).addTo(map);
   if (config.grid) {
     var grid = L.geoJSON(config.grid, {
       style: { color: "#b71c1c", weight: 2, fillOpacity: 0.08 },
+      coordsToLatLng: coords.coordsToLatLng,
       interactive: false,
     }).addTo(map);
     map.fitBounds(grid.getBounds(), { padding: [12, 12], maxZoom: 17 });

@@ -19,11 +19,15 @@
   var locateRequest = 0; // only the answer to the latest pin position counts
   var nearbyRequest = 0;
 
-  var map = L.map("whistle-map", { center: config.center, zoom: config.zoom, zoomSnap: 0.25, preferCanvas: true });
+  // Where points cross between the map and the form or the server: the form, the API and the browser's
+  // geolocation are WGS-84; the map is drawn in its base map's system (GCJ-02 on Amap).
+  var coords = JianhuaCoords.forMap(config.coordSys);
+  var toDisplay = coords.toDisplay;
+  var toStored = coords.toStored;
+
+  var map = L.map("whistle-map", { center: toDisplay(L.latLng(config.center)), zoom: config.zoom, zoomSnap: 0.25, preferCanvas: true });
   window.whistleMap = map; // for the browser tests and for debugging in the console
-  if (config.tileUrl) {
-    L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
-  }
+  JianhuaCoords.addTiles(map, config.tileLayers);
 
   // Faint grid outlines: the resident sees the grids even without a base map.
   var layersByCode = {};
@@ -31,9 +35,22 @@
   var gridStyle = { color: "#b71c1c", weight: 0.6, opacity: 0.5, fillOpacity: 0.03 };
   var grids = L.geoJSON(null, {
     style: function () { return gridStyle; },
+    coordsToLatLng: coords.coordsToLatLng,
     interactive: false,
     onEachFeature: function (feature, layer) { layersByCode[feature.properties.code] = layer; },
   }).addTo(map);
+
+  // The grid of a poster's QR link: outlined and in view. Without a pin the whistle is filed in it.
+  var linkedGrid = null;
+  if (config.linkedGrid) {
+    linkedGrid = L.geoJSON(config.linkedGrid.boundary, {
+      style: { color: "#b71c1c", weight: 3, opacity: 1, fillOpacity: 0.12 },
+      coordsToLatLng: coords.coordsToLatLng,
+      interactive: false,
+    }).addTo(map);
+    map.fitBounds(linkedGrid.getBounds(), { padding: [16, 16], maxZoom: 17, animate: false });
+    document.body.dataset.linkedGrid = config.linkedGrid.code;
+  }
 
   function highlight(code) {
     if (highlighted) highlighted.setStyle(gridStyle);
@@ -60,7 +77,7 @@
   // The pin -------------------------------------------------------------------------------------
   var marker = null;
 
-  function placePin(latlng) {
+  function placePin(latlng) { // latlng as drawn on the map
     if (!marker) {
       marker = L.marker(latlng, { draggable: true, autoPan: true }).addTo(map);
       marker.on("dragend", function () { pinMoved(marker.getLatLng()); });
@@ -71,8 +88,9 @@
   }
 
   function pinMoved(latlng) {
-    latInput.value = latlng.lat.toFixed(6);
-    lngInput.value = latlng.lng.toFixed(6);
+    var stored = toStored(latlng);
+    latInput.value = stored.lat.toFixed(6);
+    lngInput.value = stored.lng.toFixed(6);
     locate();
     findNearby();
   }
@@ -116,7 +134,7 @@
   if (navigator.geolocation) {
     locationButton.addEventListener("click", function () {
       navigator.geolocation.getCurrentPosition(function (position) {
-        var latlng = L.latLng(position.coords.latitude, position.coords.longitude);
+        var latlng = toDisplay(L.latLng(position.coords.latitude, position.coords.longitude));
         map.setView(latlng, 17);
         placePin(latlng);
       }, function () { say(text.noLocation, "error"); }, { enableHighAccuracy: true, timeout: 10000 });
@@ -199,7 +217,7 @@
   });
 
   form.addEventListener("submit", function (event) {
-    if (!latInput.value) {
+    if (!latInput.value && !linkedGrid) {
       event.preventDefault();
       say(text.tapMap, "error");
       document.getElementById("whistle-map").scrollIntoView({ behavior: "smooth", block: "center" });
@@ -217,17 +235,17 @@
     .then(function (collection) {
       grids.addData(collection);
       if (latInput.value && lngInput.value) {
-        var kept = L.latLng(parseFloat(latInput.value), parseFloat(lngInput.value));
+        var kept = toDisplay(L.latLng(parseFloat(latInput.value), parseFloat(lngInput.value)));
         map.setView(kept, 16, { animate: false });
         placePin(kept);
-      } else if (collection.features.length) {
+      } else if (collection.features.length && !linkedGrid) {
         // No animation: a tap during a zoom animation would land where the animation ends, not where it was aimed.
         map.fitBounds(grids.getBounds(), { animate: false });
       }
       document.body.dataset.gridsLoaded = String(collection.features.length);
     })
     .catch(function () {
-      if (latInput.value && lngInput.value) placePin(L.latLng(parseFloat(latInput.value), parseFloat(lngInput.value)));
+      if (latInput.value && lngInput.value) placePin(toDisplay(L.latLng(parseFloat(latInput.value), parseFloat(lngInput.value))));
       document.body.dataset.gridsLoaded = "0";
     });
 })();

@@ -272,6 +272,7 @@
 
   // The map: drill-down district → street → community → grid --------------------------------------
   var map = null;
+  var coords = JianhuaCoords.forMap(config.coordSys); // the grids are WGS-84; an Amap base map is GCJ-02
   var gridLayer = null;
   var collection = null;
   var mapValues = {};
@@ -444,11 +445,9 @@
 
   function ensureMap() {
     if (map) return Promise.resolve();
-    map = L.map("dashboard-map", { center: config.center, zoom: config.zoom, zoomSnap: 0.25 });
+    map = L.map("dashboard-map", { center: coords.toDisplay(L.latLng(config.center)), zoom: config.zoom, zoomSnap: 0.25 });
     window.dashboardMap = map; // for the browser tests and anyone debugging in the console
-    if (config.tileUrl) {
-      L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
-    }
+    JianhuaCoords.addTiles(map, config.tileLayers);
     return fetch(config.geojsonUrl, { credentials: "same-origin" })
       .then(function (response) { return response.json(); })
       .then(function (data) { collection = data; });
@@ -472,6 +471,7 @@
       var features = collection.features.filter(function (f) { return areaOf(f, at.level) in mapValues; });
       gridLayer = L.geoJSON({ type: "FeatureCollection", features: features }, {
         style: styleFor,
+        coordsToLatLng: coords.coordsToLatLng,
         onEachFeature: function (feature, layer) {
           var code = areaOf(feature, at.level);
           var area = mapValues[code];

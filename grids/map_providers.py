@@ -1,0 +1,98 @@
+"""The base map under every page's grids: which tiles, and in which coordinate system they are drawn.
+
+Settings name the provider (``MAP_PROVIDER``: osm, tianditu, amap; see README, "Map providers"). The
+server stores WGS-84 only; a provider whose tiles are GCJ-02 (Amap) makes the pages convert every
+point both ways in the browser (``static/grids/coords.js``). ``MAP_TILE_URL``, when set, replaces the
+provider's tiles (empty: no base map and no network at all) and keeps the provider's coordinate system.
+
+Plain Python without models: the settings call ``map_provider`` to refuse to start on a bad setting.
+"""
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from .coords import CoordSys
+
+OSM_ATTRIBUTION = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+TIANDITU_WMTS = ("https://t{s}.tianditu.gov.cn/%(layer)s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                 "&LAYER=%(layer)s&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+                 "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=%(key)s")
+
+
+@dataclass(frozen=True)
+class TileLayer:
+    url: str
+    attribution: str = ""
+    subdomains: str = "abc"
+    max_zoom: int = 19
+
+    def as_leaflet(self) -> dict:
+        """What ``L.tileLayer(url, options)`` takes (coords.js's addTiles)."""
+        return {"url": self.url, "options": {"attribution": self.attribution, "subdomains": self.subdomains,
+                                             "maxZoom": self.max_zoom}}
+
+
+@dataclass(frozen=True)
+class MapProvider:
+    name: str
+    coord_sys: CoordSys
+    layers: tuple[TileLayer, ...] = field(default=())
+
+
+def _osm(_key):
+    return MapProvider("osm", CoordSys.WGS84, (
+        TileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", OSM_ATTRIBUTION),))
+
+
+def _tianditu(key):
+    if not key:
+        raise ImproperlyConfigured("MAP_PROVIDER=tianditu needs TIANDITU_KEY (a browser key from the Tianditu console).")
+    attribution = '© <a href="https://www.tianditu.gov.cn/">天地图</a>'
+    # Web-mercator ("_w") tiles in CGCS2000, which is WGS-84 to within centimetres: no conversion.
+    return MapProvider("tianditu", CoordSys.WGS84, (
+        TileLayer(TIANDITU_WMTS % {"layer": "vec", "key": key}, attribution, "01234567", 18),
+        TileLayer(TIANDITU_WMTS % {"layer": "cva", "key": key}, "", "01234567", 18),  # the place names
+    ))
+
+
+def _amap(_key):
+    return MapProvider("amap", CoordSys.GCJ02, (
+        TileLayer("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+                  "© 高德地图 AutoNavi", "1234", 18),))
+
+
+PROVIDERS = {"osm": _osm, "tianditu": _tianditu, "amap": _amap}
+
+
+def map_provider(name: str, *, tianditu_key: str = "", tile_url: str | None = None,
+                 tile_attribution: str | None = None) -> MapProvider:
+    """The provider called ``name`` with its layers; ImproperlyConfigured for an unknown name or a missing key.
+
+    ``tile_url`` (``MAP_TILE_URL``), when not None, replaces the provider's layers with that one URL,
+    or with none when it is empty; ``tile_attribution`` replaces the first layer's attribution.
+    """
+    if name not in PROVIDERS:
+        raise ImproperlyConfigured(f"MAP_PROVIDER={name!r} is not a map provider: use one of {', '.join(PROVIDERS)}.")
+    provider = PROVIDERS[name](tianditu_key)
+    layers = provider.layers
+    if tile_url is not None:
+        layers = (TileLayer(tile_url, layers[0].attribution if layers else ""),) if tile_url else ()
+    if tile_attribution is not None and layers:
+        layers = (TileLayer(layers[0].url, tile_attribution, layers[0].subdomains, layers[0].max_zoom), *layers[1:])
+    return MapProvider(provider.name, provider.coord_sys, layers)
+
+
+def admin_leaflet_config(provider: MapProvider) -> dict:
+    """django-leaflet's TILES and OVERLAYS for the admin's boundary editor, which draws stored WGS-84 as
+    it is: the provider's tiles when they are WGS-84, else OpenStreetMap's (GCJ-02 tiles would sit 500 m off)."""
+    if provider.coord_sys != CoordSys.WGS84:
+        provider = _osm("")
+
+    def entry(name, layer):
+        return (name, layer.url, {"attribution": layer.attribution, "subdomains": layer.subdomains,
+                                  "maxZoom": layer.max_zoom})
+
+    base, *overlays = provider.layers or (None,)
+    return {"TILES": [entry(_("Base map"), base)] if base else [],
+            "OVERLAYS": [entry(_("Place names"), layer) for layer in overlays]}
