@@ -218,6 +218,8 @@ ROLE_LEVEL = {
     Role.INTAKE_CLIENT: None,
 }
 AREA_FIELDS = ("district", "street", "community", "grid", "department")
+# The username of an account its holder closed is this prefix and its id (User.is_deleted).
+DELETED_USERNAME_PREFIX = "deleted-"
 
 
 class GridDuty(models.TextChoices):
@@ -249,7 +251,17 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
 
     def __str__(self):
+        if self.is_deleted:
+            return str(_("A deleted account"))
+        if not self.full_name and self.role == Role.RESIDENT and len(self.phone) == 11:
+            return f"{self.phone[:3]}****{self.phone[-4:]}"  # a phone sign-up has no name: its masked number
         return self.full_name or self.username
+
+    @property
+    def is_deleted(self) -> bool:
+        """A resident closed this account (accounts.services.account_delete): the row stays for the
+        records that point at it, and names no one."""
+        return not self.is_active and self.username.startswith(DELETED_USERNAME_PREFIX)
 
     @property
     def level(self) -> str | None:

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as accounts_views
 from grids import views as grid_views
 
 admin.site.site_header = _("Jianhua District grid governance")
@@ -14,7 +15,9 @@ urlpatterns = [
     path("", grid_views.district_map, name="home"),
     path("healthz", grid_views.health, name="health"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("privacy/", accounts_views.privacy_notice, name="privacy"),
     path("", include("issues.urls")),
     path("", include("grids.urls")),
     path("", include("dispatch.urls")),
@@ -22,6 +25,7 @@ urlpatterns = [
     path("dashboard/", include("stats.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("grids.api.urls")),
+    path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("issues.api.urls")),
     path("api/v1/", include("dispatch.api.urls")),
     path("api/v1/", include("notifications.api.urls")),

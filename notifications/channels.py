@@ -1,6 +1,7 @@
 """How a message leaves the system: one adapter per channel, chosen by the setting
-``NOTIFICATION_CHANNELS`` (channel → dotted path). A real SMS or WeChat gateway implements ``Channel``
-and is named there; until then SMS and WeChat messages are written to the log."""
+``NOTIFICATION_CHANNELS`` (channel → dotted path). SMS go through the one SMS gateway
+(``notifications.sms``, its backend named by ``SMS_BACKEND``); a real WeChat gateway implements
+``Channel`` and is named there; until then WeChat messages are written to the log."""
 import logging
 from abc import ABC, abstractmethod
 
@@ -32,11 +33,14 @@ class EmailChannel(Channel):
         ).send(fail_silently=False)
 
 
-class LoggingSmsChannel(Channel):
-    """Stands in for an SMS gateway: logs what would be sent."""
+class SmsChannel(Channel):
+    """Text messages through the SMS gateway that ``SMS_BACKEND`` names (the same one that sends the
+    residents' sign-in codes)."""
 
     def send(self, message) -> None:
-        logger.info("SMS to %s (outbox %s): %s", message.address, message.pk, message.body)
+        from .sms import send_sms
+
+        send_sms(number=message.address, text=message.body)
 
 
 class LoggingWeChatChannel(Channel):

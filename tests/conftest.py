@@ -84,3 +84,11 @@ def fresh_grid_index():
 
     index_expire()
     rules_expire()
+
+
+@pytest.fixture(autouse=True)
+def sms_folder(settings, tmp_path):
+    """Every test's text messages (the file SMS backend) in a folder of its own, read back with
+    notifications.sms.read_sent_sms()."""
+    settings.SMS_FILE_PATH = str(tmp_path / "sms")
+    return tmp_path / "sms"

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "open311",
     "notifications",
     "stats",
+    "accounts",
     "axes",
 ]
 
@@ -289,10 +290,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # Notifications (the bell, e-mail, SMS, WeChat). The outbox sends through the adapter named for each
-# channel; a real SMS or WeChat gateway implements notifications.channels.Channel and is named here.
+# channel; SMS go through the SMS gateway (SMS_BACKEND, below); a real WeChat gateway implements
+# notifications.channels.Channel and is named here.
 NOTIFICATION_CHANNELS = {
     "email": env("NOTIFICATION_EMAIL_CHANNEL", default="notifications.channels.EmailChannel"),
-    "sms": env("NOTIFICATION_SMS_CHANNEL", default="notifications.channels.LoggingSmsChannel"),
+    "sms": env("NOTIFICATION_SMS_CHANNEL", default="notifications.channels.SmsChannel"),
     "wechat": env("NOTIFICATION_WECHAT_CHANNEL", default="notifications.channels.LoggingWeChatChannel"),
 }
 # The channels messages are queued on (e-mail always where the user has an address; SMS and WeChat
@@ -303,6 +305,35 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
 NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=6 * 3600)
 NOTIFICATION_SWEEP_BATCH = 500  # messages one sweep sends at most; the next minute's sweep sends the rest
+
+# The SMS gateway (notifications.sms), for sign-in codes and the outbox's SMS channel alike: "file" (one
+# file per message under SMS_FILE_PATH; the demo's and the tests' default), "console" (printed to the
+# server's output: the production default until a gateway is named), or the dotted path of a
+# deployment's own notifications.sms.SmsBackend subclass that talks to its SMS provider.
+SMS_BACKEND = env("SMS_BACKEND", default="console")
+SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sms"))
+
+# Residents sign up and sign in with a mainland mobile number and a 6-digit code by SMS
+# (accounts.services); staff keep username + password. A code is good for PHONE_CODE_VALID_SECONDS, once,
+# and dies after PHONE_CODE_MAX_ATTEMPTS wrong tries; a number gets one code per
+# PHONE_CODE_RESEND_SECONDS and PHONE_CODES_PER_DAY a day (the Beijing-time day).
+PHONE_CODE_VALID_SECONDS = env.int("PHONE_CODE_VALID_SECONDS", default=300)
+PHONE_CODE_MAX_ATTEMPTS = env.int("PHONE_CODE_MAX_ATTEMPTS", default=5)
+PHONE_CODE_RESEND_SECONDS = env.int("PHONE_CODE_RESEND_SECONDS", default=60)
+PHONE_CODES_PER_DAY = env.int("PHONE_CODES_PER_DAY", default=10)
+# Codes one client address may ask for within an hour, whatever the numbers (0: no limit). One home's or
+# a community office's Wi-Fi signs in a few people an hour; a script walking through numbers (SMS bombing,
+# paid for by the district) stops at 20. Behind a proxy set AXES_IPWARE_PROXY_COUNT, or every visitor
+# shares the proxy's address; raise it where a carrier's NAT puts many residents behind one address.
+PHONE_CODES_PER_ADDRESS_PER_HOUR = env.int("PHONE_CODES_PER_ADDRESS_PER_HOUR", default=20)
+# Codes are deleted after this many days (accounts.tasks.purge_phone_codes, daily; the privacy notice says so).
+PHONE_CODE_RETENTION_DAYS = env.int("PHONE_CODE_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["accounts-purge-phone-codes"] = {"task": "accounts.purge_phone_codes", "schedule": 24 * 3600}
+# The privacy notice's version (templates/accounts/privacy.html): change it with the text, and residents
+# consent to the new version at their next sign-in. PRIVACY_CONTACT: whom residents write to.
+PRIVACY_NOTICE_VERSION = "2026-12-04"
+PRIVACY_CONTACT = env("PRIVACY_CONTACT", default="建华区指挥中心 Jianhua District command centre, 0452-12345")
+PHONENUMBER_DEFAULT_REGION = "CN"
 
 # The supervision list (督办清单): an issue overdue by more than SUPERVISION_OVERDUE_DAYS days, or reopened
 # SUPERVISION_REOPENED_TIMES times, goes on it by rule; such an item is due in SUPERVISION_DUE_WORKING_DAYS

@@ -7,4 +7,7 @@ os.environ.setdefault("DEBUG", "1")
 if not os.environ.get("EMAIL_URL"):
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
+# Text messages (sign-in codes, notifications) are files under var/sms/, one per message (bin/demo says so).
+os.environ.setdefault("SMS_BACKEND", "file")
+
 from .base import *  # noqa: E402,F401,F403

@@ -4,6 +4,7 @@ DATABASE_URL and REDIS_URL still come from the environment, so the same suite ru
 embedded default (SQLite, eager Celery) and on PostgreSQL + Redis in CI.
 """
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 # E-mail stays in memory (a worker started by a test may say EMAIL_BACKEND=…filebased… instead).
@@ -26,3 +27,7 @@ WHITENOISE_AUTOREFRESH = True
 DISPATCH_RULES_CHECK_SECONDS = 0
 # The suite's fixtures file dozens of whistles as one resident within a second; the limit's own tests set it.
 ISSUE_FILINGS_PER_HOUR = 0
+# Text messages are files: in a folder of this run (a process the suite starts writes there too), and
+# in a folder of its own per test (tests/conftest.py points SMS_FILE_PATH at the test's tmp_path).
+SMS_BACKEND = "file"
+SMS_FILE_PATH = os.environ.setdefault("SMS_FILE_PATH", tempfile.mkdtemp(prefix="jianhua-test-sms-"))

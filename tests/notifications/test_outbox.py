@@ -1,5 +1,4 @@
 """notify() and the outbox: one record per fact, delivered once, retried with backoff, never lost."""
-import logging
 from datetime import timedelta
 
 import pytest
@@ -8,8 +7,9 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from notifications import services, tasks
-from notifications.channels import Channel, LoggingSmsChannel, channel_for
+from notifications.channels import Channel, SmsChannel, channel_for
 from notifications.models import Notification, OutboxMessage, OutboxStatus
+from notifications.sms import read_sent_sms
 
 pytestmark = pytest.mark.django_db
 
@@ -148,17 +148,26 @@ def test_the_sweep_sends_what_is_due_oldest_first_and_leaves_the_rest(community_
     assert later.status == OutboxStatus.PENDING
 
 
-def test_the_logging_sms_adapter_logs_the_message_and_the_setting_chooses_it(settings, community_staff, caplog):
+def test_sms_notifications_leave_through_the_sms_gateway(settings, community_staff):
     settings.NOTIFICATION_OUTBOX_CHANNELS = ["sms"]
     community_staff.phone = "13900001111"
     community_staff.save()
-    assert isinstance(channel_for("sms"), LoggingSmsChannel)
+    assert isinstance(channel_for("sms"), SmsChannel)
     tell([community_staff])
     message = OutboxMessage.objects.get()
-    with caplog.at_level(logging.INFO, logger="notifications.channels"):
-        assert services.outbox_deliver(message_id=message.pk) == OutboxStatus.SENT
-    assert "SMS to 13900001111" in caplog.text and "东市场社区有新的吹哨" in caplog.text
+    assert services.outbox_deliver(message_id=message.pk) == OutboxStatus.SENT
+    [sent] = read_sent_sms(number="13900001111")
+    assert "东市场社区有新的吹哨" in sent.text
     assert len(mail.outbox) == 0
+
+
+def test_the_console_sms_backend_prints_the_message(settings, capsys):
+    from notifications.sms import send_sms
+
+    settings.SMS_BACKEND = "console"
+    send_sms(number="+8613800138000", text="验证码 123456")
+    assert "SMS to +8613800138000:\n验证码 123456" in capsys.readouterr().out
+    assert read_sent_sms() == []
 
 
 def test_the_sweep_runs_every_minute(settings):
