@@ -70,10 +70,11 @@ intake_required = _role_required(rules.may_file_for_others, gettext_lazy("Your r
 
 # Filing -------------------------------------------------------------------------------------------
 
-@login_required
 def whistle_new(request):
-    """A resident blows the whistle: pin on the map, category, words, photos."""
-    if not _is_resident(request.user):
+    """A resident blows the whistle: pin on the map, category, words, photos. A visitor who is not
+    signed in fills the same page and confirms their mobile number with a code at its foot (the page's
+    script signs them in through accounts' JSON calls, then sends the form: nothing typed is lost)."""
+    if request.user.is_authenticated and not _is_resident(request.user):
         if rules.may_file_for_others(request.user):
             return redirect("issues:work-file")  # staff file on a caller's behalf, with the channel
         return _refused(request, _("Only residents blow the whistle here."))
@@ -94,7 +95,11 @@ def _filing_page(request, form_class, *, on_behalf):
     if request.method == "POST":
         form = form_class(request.POST, request.FILES)
         status = 400
-        if form.is_valid():
+        if not request.user.is_authenticated:
+            # Only without the page's script (or with a session that ended): what was typed comes back.
+            form.is_valid()
+            form.add_error(None, _("Confirm your mobile number with the code we text you, then send the whistle."))
+        elif form.is_valid():
             try:
                 submission, status = forms.service_result(
                     form, lambda: services.issue_submit(filed_by=request.user, **form.submission()))
@@ -120,7 +125,11 @@ def _filing_map_config(request, linked=None):
         # The JS puts the tracking number in place of the placeholder.
         "supportUrl": reverse("issues:issue-act", args=["NUMBER", Action.SUPPORT]),
         "issueUrl": reverse("issues:issue", args=["NUMBER"]),
-        "canSupport": _is_resident(request.user),
+        "canSupport": request.user.is_authenticated and _is_resident(request.user),
+        # A visitor confirms their number on the page (accounts.views' JSON calls), then the form is sent.
+        **({} if request.user.is_authenticated else {"phoneConfirm": {
+            "codeUrl": reverse("accounts:phone-code-json"), "verifyUrl": reverse("accounts:phone-verify-json"),
+            "noticeVersion": settings.PRIVACY_NOTICE_VERSION}}),
         "maxPhotos": settings.ISSUE_MAX_PHOTOS,
         "nearbyMetres": settings.ISSUE_NEARBY_METRES,
         "messages": {
@@ -141,6 +150,14 @@ def _filing_map_config(request, linked=None):
             "sending": _("Sending…"),
             "myLocation": _("Use my location"),
             "noLocation": _("Your location is not available; tap the map instead."),
+            "sendCode": _("Text me a code"),
+            "codeSent": _("Code sent to %(phone)s: enter it below. It is good for 5 minutes."),
+            "resendIn": _("Again in %(seconds)s s"),
+            "needPhone": _("Enter your mobile number and ask for a code first."),
+            "needCode": _("Enter the 6-digit code from the text message."),
+            "needConsent": _("Please accept the privacy notice to go on."),
+            "confirming": _("Checking the code…"),
+            "network": _("No connection: nothing is lost, try again."),
         },
     }
 
@@ -155,7 +172,6 @@ def whistle_filed(request, number):
     return render(request, "issues/whistle_filed.html", {"issue": issue, "can_view": can_view})
 
 
-@login_required
 @require_GET
 def whistle_nearby(request):
     """JSON for the filing page: open issues of the category within ISSUE_NEARBY_METRES of the pin."""

@@ -32,7 +32,8 @@ def test_bin_demo_loads_the_district_prints_the_logins_and_serves_the_map(tmp_pa
     port = free_port()
     env = {key: value for key, value in os.environ.items()
            if key not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "DATABASE_URL", "DEBUG")}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}", PORT=str(port), DEMO_PASSWORD="readme-demo-1")
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}", PORT=str(port), DEMO_PASSWORD="readme-demo-1",
+               SMS_FILE_PATH=str(tmp_path / "sms"))
     log = tmp_path / "demo.log"
     with open(log, "w") as out:
         server = subprocess.Popen([str(ROOT / "bin" / "demo")], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -45,11 +46,20 @@ def test_bin_demo_loads_the_district_prints_the_logins_and_serves_the_map(tmp_pa
         assert len(json.loads(layer)["features"]) == 840
         _status, leaflet = wait_for(f"http://127.0.0.1:{port}/static/leaflet/leaflet.js")
         assert b"Leaflet" in leaflet[:2000]
+        # A new resident asks for a sign-in code: the text is a file where the demo said it would be.
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/auth/phone/code/", method="POST",
+                                         data=json.dumps({"phone": "13800138000", "consent": True}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 202
+        texts = list((tmp_path / "sms").glob("*.txt"))
+        assert len(texts) == 1 and "+8613800138000" in texts[0].read_text(encoding="utf-8")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     printed = log.read_text()
     assert "readme-demo-1" in printed
+    assert f"{tmp_path / 'sms'}/" in printed and "/accounts/phone/" in printed
     assert "dispatch.sweep_deadlines" in printed  # the timers run beside the server, without a broker
     for username in ("admin", "grid_officer", "community_staff", "street_staff", "leader", "resident2"):
         assert username in printed

@@ -224,10 +224,117 @@
       return;
     }
     if (outside) { event.preventDefault(); return; }
+    if (phone) {
+      // A visitor: confirm the number first (signs the session in), then send this same form.
+      event.preventDefault();
+      phone.confirmThenSend();
+      return;
+    }
     // The idempotency key makes a second submit harmless; this only spares the resident the wait.
+    sending();
+  });
+
+  function sending() {
     submit.disabled = true;
     submit.textContent = text.sending;
-  });
+  }
+
+  // A visitor's phone, confirmed on this page -----------------------------------------------------
+  // Nothing leaves the page but the number and the code: the whistle (text, pin, photos) stays in the
+  // form until the session is signed in, then the form is sent as a signed-in resident's would be.
+  var phone = config.phoneConfirm ? phoneConfirm(config.phoneConfirm) : null;
+
+  function phoneConfirm(urls) {
+    var number = document.getElementById("id_phone");
+    var code = document.getElementById("id_code");
+    var consent = document.getElementById("id_consent");
+    var sendCode = document.getElementById("send-code");
+    var status = document.getElementById("phone-status");
+    var sendLabel = sendCode.textContent;
+    var countdown = null;
+
+    function tell(message, kind) {
+      status.textContent = message;
+      status.classList.toggle("error", kind === "error");
+    }
+    function field(name) {
+      return { phone: number, code: code, consent: consent }[name] || number;
+    }
+    function post(url, body) {
+      return fetch(url, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json",
+                   "X-CSRFToken": form.elements.csrfmiddlewaretoken.value },
+        body: JSON.stringify(body),
+      }).then(function (response) {
+        return response.json().then(function (answer) {
+          return { ok: response.ok, status: response.status, answer: answer,
+                   retryAfter: parseInt(response.headers.get("Retry-After") || "0", 10) };
+        });
+      });
+    }
+    function wait(seconds) {
+      clearInterval(countdown);
+      var left = seconds;
+      sendCode.disabled = true;
+      function tick() {
+        if (left <= 0) { clearInterval(countdown); sendCode.disabled = false; sendCode.textContent = sendLabel; return; }
+        sendCode.textContent = text.resendIn.replace("%(seconds)s", left);
+        left -= 1;
+      }
+      tick();
+      countdown = setInterval(tick, 1000);
+    }
+    function consentGiven() {
+      if (consent.checked) return true;
+      tell(text.needConsent, "error");
+      consent.focus();
+      return false;
+    }
+    function body(extra) {
+      var data = { phone: number.value, consent: consent.checked, notice_version: urls.noticeVersion };
+      Object.keys(extra || {}).forEach(function (key) { data[key] = extra[key]; });
+      return data;
+    }
+    function refused(result) {
+      tell(result.answer.error || text.network, "error");
+      if (result.retryAfter) wait(result.retryAfter);
+      field(result.answer.field).focus();
+    }
+
+    sendCode.addEventListener("click", function () {
+      if (!number.value.trim()) { tell(text.needPhone, "error"); number.focus(); return; }
+      if (!consentGiven()) return;
+      sendCode.disabled = true;
+      post(urls.codeUrl, body()).then(function (result) {
+        if (!result.ok) { sendCode.disabled = false; refused(result); return; }
+        tell(text.codeSent.replace("%(phone)s", result.answer.phone));
+        wait(result.answer.resend_after);
+        code.focus();
+      }).catch(function () { sendCode.disabled = false; tell(text.network, "error"); });
+    });
+
+    return {
+      confirmThenSend: function () {
+        if (!/^\d{6}$/.test(code.value.trim())) {
+          tell(code.value ? text.needCode : text.needPhone, "error");
+          (code.value ? code : number).focus();
+          return;
+        }
+        if (!consentGiven()) return;
+        submit.disabled = true;
+        tell(text.confirming);
+        post(urls.verifyUrl, body({ code: code.value.trim() })).then(function (result) {
+          if (!result.ok) { submit.disabled = false; refused(result); return; }
+          // Signing in gave the session a new CSRF token: the form must carry it.
+          form.elements.csrfmiddlewaretoken.value = result.answer.csrfToken;
+          phone = null;
+          sending();
+          form.submit();
+        }).catch(function () { submit.disabled = false; tell(text.network, "error"); });
+      },
+    };
+  }
 
   // The grids, then the view: a pin kept from a form shown again wins over the whole district.
   fetch(config.geojsonUrl)

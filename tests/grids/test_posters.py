@@ -5,7 +5,6 @@ import io
 import json
 import re
 import zlib
-from urllib.parse import quote
 
 import pytest
 import zxingcpp
@@ -124,10 +123,15 @@ def map_config(page: str) -> dict:
     return json.loads(re.search(r'<script id="whistle-config" type="application/json">(.*?)</script>', page, re.S)[1])
 
 
-def test_a_visitor_who_is_not_signed_in_signs_in_first_and_keeps_the_grid(client, grid):
+def test_a_visitor_who_is_not_signed_in_gets_the_filing_page_of_the_grid_and_confirms_the_phone_there(client, grid):
     response = client.get(f"/g/{grid.code}", follow=True)
-    target = f"/whistle/new/?grid={grid.code}"
-    assert response.redirect_chain == [(target, 302), (f"/accounts/login/?next={quote(target, safe='/')}", 302)]
+    assert response.redirect_chain == [(f"/whistle/new/?grid={grid.code}", 302)]
+    page = response.content.decode()
+    assert response.status_code == 200 and f'name="grid" value="{grid.code}"' in page
+    assert 'id="phone-confirm"' in page and 'id="send-code"' in page and 'href="/privacy/"' in page
+    config = map_config(page)
+    assert config["linkedGrid"]["code"] == grid.code
+    assert config["phoneConfirm"]["codeUrl"] == "/accounts/phone/code.json" and config["canSupport"] is False
 
 
 def test_the_link_still_opens_the_grid_after_its_boundary_is_edited(signed_in, resident, grid):

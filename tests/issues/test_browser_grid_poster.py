@@ -1,5 +1,6 @@
-"""A resident scans a grid's QR poster in a real browser (Debian's Chromium through Playwright): signs in,
-finds the map on the grid, and sends the whistle without a pin – the phone will not say where it is.
+"""A resident scans a grid's QR poster in a real browser (Debian's Chromium through Playwright), signed
+in already: finds the map on the grid and sends the whistle without a pin – the phone will not say
+where it is.
 Screenshots in var/screenshots/whistle-poster-<step>.png."""
 import pytest
 
@@ -19,8 +20,8 @@ def test_a_resident_scans_a_poster_and_files_in_its_grid_without_a_pin(transacti
     page = browser.new_context(**PHONE).new_page()  # no geolocation permission: the phone refuses
     page.set_default_timeout(TIMEOUT_MS)
 
-    page.goto(f"{live_server.url}/g/{grid.code}")
-    assert page.url.startswith(f"{live_server.url}/accounts/login/?next="), "sign in first"
+    page.goto(f"{live_server.url}/accounts/login/?next=/g/{grid.code}")  # an account of old; new visitors:
+    # tests/test_browser_front_door.py
     page.fill("#id_username", "resident")
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("#login-form button[type=submit]")

@@ -68,11 +68,35 @@ ANYONE = ["resident", "grid_officer", "community_staff", "street_staff", "comman
           "leader", "inspector", "admin"]
 
 
-@pytest.mark.parametrize("url", ["/whistle/new/", "/whistle/mine/", "/work/", "/work/file/", "/whistle/nearby/"])
+@pytest.mark.parametrize("url", ["/whistle/mine/", "/work/", "/work/file/"])
 def test_every_page_sends_a_stranger_to_sign_in(client, url):
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_a_stranger_fills_the_filing_page_and_is_asked_to_confirm_the_phone_before_anything_is_filed(
+        client, whistle):
+    """The filing page opens without an account (its foot confirms the phone, tests/accounts and the
+    browser story); a form sent without that – no script, or a session that ended – comes back with
+    everything typed and a message, and files nothing."""
+    page = client.get("/whistle/new/")
+    assert page.status_code == 200 and 'id="phone-confirm"' in html(page)
+    before = Issue.objects.count()
+    response = client.post("/whistle/new/", whistle())
+    assert response.status_code == 400 and Issue.objects.count() == before
+    assert "楼道里堆满了杂物" in html(response) and "东市场社区3号楼" in html(response)
+    assert "验证码" in html(response)
+
+
+def test_a_stranger_sees_open_whistles_nearby_without_their_reporters(client, signed_in, resident, whistle, garbage,
+                                                                       spot_in_officers_grid):
+    signed_in(resident).post("/whistle/new/", whistle())
+    lat, lng = spot_in_officers_grid
+    response = client.get("/whistle/nearby/", {"category": garbage.pk, "lat": lat, "lng": lng})
+    assert response.status_code == 200
+    [found] = response.json()["issues"]
+    assert found["yours"] is False and found["number"]
 
 
 PAGE_ACCESS = {
