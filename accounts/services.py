@@ -118,7 +118,17 @@ def _consent_version(version: str | None) -> str:
 
 
 def _staff_number(number: str) -> bool:
-    return User.objects.filter(phone__in=[number, number[-11:]]).exclude(role=Role.RESIDENT).exists()
+    # User.phone is free text (the admin takes "139 0013 9000", "+86 139-0013-9000", …): the staff
+    # whose phone holds the number's last four digits, compared as E.164.
+    candidates = (User.objects.exclude(role=Role.RESIDENT).filter(phone__contains=number[-4:])
+                  .values_list("phone", flat=True))
+    for phone in candidates:
+        try:
+            if mainland_mobile(phone) == number:
+                return True
+        except PhoneSignInError:
+            continue
+    return False
 
 
 def _refuse_staff_or_closed(number: str, known: ResidentPhone | None) -> None:
