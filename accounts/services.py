@@ -52,6 +52,11 @@ class PhoneSignInError(Exception):
         super().__init__(message)
         self.message, self.field, self.status, self.retry_after = message, field, status, retry_after
 
+    @property
+    def headers(self) -> dict:
+        """The HTTP headers of the answer: Retry-After for a limit."""
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
+
 
 @dataclass(frozen=True)
 class SignIn:
@@ -73,10 +78,6 @@ def mainland_mobile(text: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def masked(number: str) -> str:
-    """138****8000: what pages and messages show of a number."""
-    national = str(number)[-11:]
-    return f"{national[:3]}****{national[-4:]}"
 
 
 def _hash(number: str, code: str, salt: str) -> str:
@@ -104,6 +105,12 @@ def _lock_number(number: str) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x4A48, zlib.crc32(number.encode()) - 2**31])
+
+
+def accepted_notice_version(consent: bool, notice_version: str | None = None) -> str | None:
+    """The privacy notice version a request consents to: with ``consent``, the ``notice_version`` the
+    page showed (the current one if it does not say); None without consent."""
+    return (notice_version or settings.PRIVACY_NOTICE_VERSION) if consent else None
 
 
 def _consent_version(version: str | None) -> str:
@@ -249,6 +256,11 @@ def _new_username() -> str:
             return username
 
 
+def may_close_account(user) -> bool:
+    """Residents close their own accounts; staff accounts are closed by an administrator."""
+    return user.role == Role.RESIDENT
+
+
 @transaction.atomic
 def account_delete(*, user) -> None:
     """Close a resident's account for good (PIPL's right to deletion). The user row stays, so that the
@@ -258,7 +270,7 @@ def account_delete(*, user) -> None:
     hash). The mobile number, the codes sent to it, API tokens, notifications and queued messages are
     deleted; the consent records stay as proof, without the address. The whistles stay for the staff
     handling them, without the reporter's name, phone or other contacts. Staff accounts are refused."""
-    if user.role != Role.RESIDENT:
+    if not may_close_account(user):
         raise PhoneSignInError(_("Staff accounts are closed by an administrator, not by their holder."),
                                field=None, status=403)
     numbers = list(ResidentPhone.objects.filter(user=user).values_list("number", flat=True))

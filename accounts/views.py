@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
-from grids.models import Role
+from grids.models import masked_phone
 
 from . import personal_data, services
 from .forms import CodeForm, PhoneForm
@@ -32,8 +32,8 @@ def _next(request):
 
 
 def _with_retry_after(response, error):
-    if error.retry_after:
-        response["Retry-After"] = str(error.retry_after)
+    for header, value in error.headers.items():
+        response[header] = value
     return response
 
 
@@ -54,7 +54,7 @@ def phone_sign_in(request):
                                   status=error.status)
                 return _with_retry_after(response, error)
             request.session[SESSION_PHONE] = row.number
-            return redirect(reverse("accounts:phone-verify") + "?" + _query(next=_next(request)))
+            return redirect(reverse("accounts:phone-verify") + "?" + urlencode({"next": _next(request)}))
     return render(request, "accounts/phone_sign_in.html", {"form": form, "next": _next(request)}, status=status)
 
 
@@ -62,7 +62,7 @@ def phone_verify(request):
     """Step 2: the code; the resident is signed in (a new number becomes an account) and sent on."""
     number = request.session.get(SESSION_PHONE)
     if not number:
-        return redirect(reverse("accounts:phone-sign-in") + "?" + _query(next=_next(request)))
+        return redirect(reverse("accounts:phone-sign-in") + "?" + urlencode({"next": _next(request)}))
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -78,12 +78,8 @@ def phone_verify(request):
                 login(request, signed_in.user, backend=BACKEND)
                 return redirect(_next(request))
     return render(request, "accounts/phone_verify.html", {
-        "form": form, "next": _next(request), "masked": services.masked(number),
+        "form": form, "next": _next(request), "masked": masked_phone(number),
         "resend_after": settings.PHONE_CODE_RESEND_SECONDS}, status=status)
-
-
-def _query(**params):
-    return urlencode(params)
 
 
 # The filing page's inline confirmation: JSON in, JSON out, the session signed in ------------------
@@ -102,23 +98,20 @@ def _json_error(error):
     return _with_retry_after(response, error)
 
 
-def consent_version(data) -> str | None:
-    """The privacy notice version a request consents to: ``consent`` true (with the ``notice_version``
-    the page showed, the current one if it does not say), else None."""
-    if data.get("consent") in (True, "true", "on", "1", 1):
-        return str(data.get("notice_version") or settings.PRIVACY_NOTICE_VERSION)
-    return None
+def _consent_version(data) -> str | None:
+    return services.accepted_notice_version(data.get("consent") in (True, "true", "on", "1", 1),
+                                            str(data.get("notice_version") or "") or None)
 
 
 @require_POST
 def phone_code_json(request):
     data = _json_body(request)
     try:
-        row = services.phone_code_request(phone=str(data.get("phone", "")), consent_version=consent_version(data),
+        row = services.phone_code_request(phone=str(data.get("phone", "")), consent_version=_consent_version(data),
                                           client_ip=get_client_ip_address(request))
     except services.PhoneSignInError as error:
         return _json_error(error)
-    return JsonResponse({"phone": services.masked(row.number), "resend_after": settings.PHONE_CODE_RESEND_SECONDS,
+    return JsonResponse({"phone": masked_phone(row.number), "resend_after": settings.PHONE_CODE_RESEND_SECONDS,
                          "expires_in": settings.PHONE_CODE_VALID_SECONDS}, status=202)
 
 
@@ -127,13 +120,13 @@ def phone_verify_json(request):
     data = _json_body(request)
     try:
         signed_in = services.phone_code_verify(phone=str(data.get("phone", "")), code=str(data.get("code", "")),
-                                               consent_version=consent_version(data),
+                                               consent_version=_consent_version(data),
                                                client_ip=get_client_ip_address(request))
     except services.PhoneSignInError as error:
         return _json_error(error)
     login(request, signed_in.user, backend=BACKEND)
     # Signing in rotates the CSRF token: the page needs the new one for the form it sends next.
-    return JsonResponse({"created": signed_in.created, "phone": services.masked(signed_in.user.phone),
+    return JsonResponse({"created": signed_in.created, "phone": masked_phone(signed_in.user.phone),
                          "csrfToken": get_token(request)})
 
 
@@ -148,7 +141,7 @@ def privacy_notice(request):
 
 @login_required
 def my_data(request):
-    return render(request, "accounts/my_data.html", {"is_resident": request.user.role == Role.RESIDENT})
+    return render(request, "accounts/my_data.html", {"is_resident": services.may_close_account(request.user)})
 
 
 @login_required
@@ -162,7 +155,7 @@ def my_data_download(request):
 
 @login_required
 def my_account_delete(request):
-    if request.user.role != Role.RESIDENT:
+    if not services.may_close_account(request.user):
         return render(request, "accounts/my_data.html", {"is_resident": False}, status=403)
     if request.method == "POST":
         services.account_delete(user=request.user)

@@ -222,6 +222,12 @@ AREA_FIELDS = ("district", "street", "community", "grid", "department")
 DELETED_USERNAME_PREFIX = "deleted-"
 
 
+def masked_phone(number) -> str:
+    """138****8000: what pages and messages show of a mobile number (national or E.164)."""
+    national = str(number)[-11:]
+    return f"{national[:3]}****{national[-4:]}"
+
+
 class GridDuty(models.TextChoices):
     LEADER = "leader", _("Grid leader")
     OFFICER = "officer", _("Full-time grid officer")
@@ -254,7 +260,7 @@ class User(AbstractUser):
         if self.is_deleted:
             return str(_("A deleted account"))
         if not self.full_name and self.role == Role.RESIDENT and len(self.phone) == 11:
-            return f"{self.phone[:3]}****{self.phone[-4:]}"  # a phone sign-up has no name: its masked number
+            return masked_phone(self.phone)  # a phone sign-up has no name: its masked number
         return self.full_name or self.username
 
     @property

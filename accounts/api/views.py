@@ -10,8 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 
+from grids.models import masked_phone
+
 from .. import personal_data, services
-from ..views import consent_version
 
 ERROR = inline_serializer("PhoneSignInError", {"detail": serializers.CharField(), "field": serializers.CharField()})
 
@@ -28,10 +29,7 @@ class PhoneTokenRequestSerializer(PhoneCodeRequestSerializer):
 
 
 def _error(error: services.PhoneSignInError) -> Response:
-    response = Response({"detail": error.message, "field": error.field}, status=error.status)
-    if error.retry_after:
-        response["Retry-After"] = str(error.retry_after)
-    return response
+    return Response({"detail": error.message, "field": error.field}, status=error.status, headers=error.headers)
 
 
 def _valid(serializer_class, request):
@@ -54,12 +52,13 @@ class PhoneCodeView(APIView):
         429: OpenApiResponse(ERROR, description="too soon or too many; see Retry-After")})
     def post(self, request):
         data = _valid(PhoneCodeRequestSerializer, request)
+        version = services.accepted_notice_version(data["consent"], data.get("notice_version"))
         try:
-            row = services.phone_code_request(phone=data["phone"], consent_version=consent_version(data),
+            row = services.phone_code_request(phone=data["phone"], consent_version=version,
                                               client_ip=get_client_ip_address(request._request))
         except services.PhoneSignInError as error:
             return _error(error)
-        return Response({"phone": services.masked(row.number), "expires_in": settings.PHONE_CODE_VALID_SECONDS,
+        return Response({"phone": masked_phone(row.number), "expires_in": settings.PHONE_CODE_VALID_SECONDS,
                          "resend_after": settings.PHONE_CODE_RESEND_SECONDS}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -75,8 +74,9 @@ class PhoneTokenView(APIView):
         400: OpenApiResponse(ERROR, description="a wrong, used, expired or dead code; consent missing")})
     def post(self, request):
         data = _valid(PhoneTokenRequestSerializer, request)
+        version = services.accepted_notice_version(data["consent"], data.get("notice_version"))
         try:
-            signed_in = services.phone_code_verify(phone=data["phone"], code=data["code"], consent_version=consent_version(data),
+            signed_in = services.phone_code_verify(phone=data["phone"], code=data["code"], consent_version=version,
                                                    client_ip=get_client_ip_address(request._request))
         except services.PhoneSignInError as error:
             return _error(error)
