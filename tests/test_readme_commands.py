@@ -1,4 +1,5 @@
 """The README's first command, run as a newcomer would: it must end with the map being served."""
+import datetime
 import json
 import os
 import signal
@@ -52,6 +53,18 @@ def test_bin_demo_loads_the_district_prints_the_logins_and_serves_the_map(tmp_pa
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert answer.status == 202
+        # The leader's dashboard is not empty on the first visit: the demo filled months of history.
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/auth/token/", method="POST",
+                                         data=json.dumps({"username": "leader", "password": "readme-demo-1"}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            token = json.loads(answer.read())["token"]
+        since = (datetime.date.today() - datetime.timedelta(days=130)).isoformat()
+        summary = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/stats/summary/?start={since}",
+                                         headers={"Authorization": f"Token {token}"})
+        with urllib.request.urlopen(summary, timeout=30) as answer:
+            figures = json.loads(answer.read())["figures"]
+        assert figures["received"] >= 4000 and figures["closed"] > 0 and figures["rated"] > 0
         texts = list((tmp_path / "sms").glob("*.txt"))
         assert len(texts) == 1 and "+8613800138000" in texts[0].read_text(encoding="utf-8")
     finally:
@@ -60,6 +73,7 @@ def test_bin_demo_loads_the_district_prints_the_logins_and_serves_the_map(tmp_pa
     printed = log.read_text()
     assert "readme-demo-1" in printed
     assert f"{tmp_path / 'sms'}/" in printed and "/accounts/phone/" in printed
+    assert "4,000 issues generated" in printed  # a few months of history for the dashboard and the lists
     assert "dispatch.sweep_deadlines" in printed  # the timers run beside the server, without a broker
     for username in ("admin", "grid_officer", "community_staff", "street_staff", "leader", "resident2"):
         assert username in printed
