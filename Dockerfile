@@ -6,9 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=jianhua.settings.production \
     PIP_NO_CACHE_DIR=1
 
-# django-leaflet loads GeoDjango's GDAL bindings at start-up, so the GDAL C library is needed.
+# django-leaflet loads GeoDjango's GDAL bindings at start-up, so the GDAL C library is needed;
+# `manage.py backup` and `restore` run pg_dump and pg_restore (Debian 12's client is 15, as the server).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libgdal32 gettext \
+    && apt-get install -y --no-install-recommends libgdal32 gettext postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -19,7 +20,9 @@ COPY . .
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput \
     && SECRET_KEY=build-only python manage.py compilemessages --ignore=.venv
 
-RUN useradd --create-home --uid 1000 jianhua && mkdir -p /app/media && chown jianhua /app/media
+RUN useradd --create-home --uid 1000 jianhua && mkdir -p /app/media /app/var/backups \
+    && chown -R jianhua /app/media /app/var
 USER jianhua
 EXPOSE 8000
-CMD ["gunicorn", "jianhua.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# No gunicorn access log: the app logs one JSON line per request with its request id (jianhua.logs).
+CMD ["gunicorn", "jianhua.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -34,6 +34,7 @@ from rest_framework.authtoken.models import Token
 
 from grids.models import DELETED_USERNAME_PREFIX, Role
 from issues.models import Issue
+from issues.retention import ErasureReason, issues_personal_data_erase
 from notifications.models import Notification, OutboxMessage
 from notifications.sms import send_sms
 
@@ -269,7 +270,9 @@ def account_delete(*, user) -> None:
     usable password (which also ends every session: Django checks a session against the password's
     hash). The mobile number, the codes sent to it, API tokens, notifications and queued messages are
     deleted; the consent records stay as proof, without the address. The whistles stay for the staff
-    handling them, without the reporter's name, phone or other contacts. Staff accounts are refused."""
+    handling them, without the reporter's name, phone or other contacts (``issues.retention``, which says so
+    on their timelines); the account's change history keeps no name or number either. Staff accounts are
+    refused."""
     if not may_close_account(user):
         raise PhoneSignInError(_("Staff accounts are closed by an administrator, not by their holder."),
                                field=None, status=403)
@@ -280,12 +283,15 @@ def account_delete(*, user) -> None:
     Notification.objects.filter(recipient=user).delete()
     OutboxMessage.objects.filter(recipient=user).delete()
     PrivacyConsent.objects.filter(user=user).update(client_ip=None)
-    Issue.objects.filter(reporter=user).update(reporter_name="", reporter_phone="", reporter_contact={})
+    issues_personal_data_erase(issues=Issue.objects.filter(reporter=user), reason=ErasureReason.ACCOUNT_CLOSED)
     user.username = f"{DELETED_USERNAME_PREFIX}{user.pk}"
     user.first_name = user.last_name = user.full_name = user.email = user.phone = ""
     user.is_active = False
     user.set_unusable_password()
     user.save()
+    # The account's change history (jianhua.history) keeps its changes, without the person's name or number.
+    User.history.filter(id=user.pk).update(username=user.username, first_name="", last_name="", full_name="",
+                                           email="", phone="")
 
 
 def phone_codes_purge(*, older_than_days: int | None = None) -> int:

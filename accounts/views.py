@@ -11,11 +11,11 @@ from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from grids.models import masked_phone
+from jianhua.redirects import safe_next_url
 
 from . import personal_data, services
 from .forms import CodeForm, PhoneForm
@@ -25,10 +25,7 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _next(request):
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return reverse("home")
+    return safe_next_url(request, reverse("home"))
 
 
 def _with_retry_after(response, error):

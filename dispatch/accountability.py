@@ -468,12 +468,10 @@ def responsibility_trace(issue: Issue, *, moment: datetime | None = None) -> lis
     codes = {code for _s, _e, h, _a in raw for code in ((h[2],) if h[2] else ()) + h[3]}
     people = {u.username: str(u) for u in User.objects.filter(username__in=usernames)} if usernames else {}
     departments = dict(Department.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
-    unit_names = {Tier.COMMUNITY: issue.community.name, Tier.STREET: issue.street.name,
-                  Tier.DISTRICT: _("District command centre")}
     trace = []
     for start, end, (tier, username, code, assisting), action in raw:
         trace.append(Holding(
-            start=start, end=end, tier=tier, unit=str(unit_names.get(tier, tier)),
+            start=start, end=end, tier=tier, unit=issue.unit_name(tier),
             person=people.get(username, username or ""), department=departments.get(code, code or ""),
             assisting=[departments.get(c, c) for c in assisting], started_by=str(Action(action).label),
             at_deadline=moment is not None and start <= moment and (end is None or moment < end),

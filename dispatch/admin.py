@@ -1,9 +1,10 @@
-"""The district edits the deadline matrix and corrects the working-day calendar here."""
+"""The district edits the deadline matrix and corrects the working-day calendar here; each change page's
+"History" says who changed a rule or a day, when, and what it was before (jianhua.history)."""
 from django.contrib import admin
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from jianhua.admin import ReadOnlyAdmin, ReadOnlyInline
+from jianhua.admin import HistoryAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
     AccountabilityRecord,
@@ -19,7 +20,7 @@ from .models import (
 
 
 @admin.register(DeadlineRule)
-class DeadlineRuleAdmin(admin.ModelAdmin):
+class DeadlineRuleAdmin(HistoryAdmin):
     list_display = ["tier", "priority", "category_or_any", "response_minutes", "resolution_working_days", "active"]
     list_display_links = ["tier", "priority", "category_or_any"]
     list_filter = ["tier", "priority", "active", ("category", admin.RelatedOnlyFieldListFilter)]
@@ -34,7 +35,7 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(HistoryAdmin):
     list_display = ["date", "weekday", "is_working_day", "name"]
     list_filter = ["is_working_day"]
     date_hierarchy = "date"
@@ -46,7 +47,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(HistoryAdmin):
     list_display = ["name", "order", "category_or_any", "area", "priority_or_any", "owner_tier", "default_handler",
                     "department", "active"]
     list_display_links = ["name"]

@@ -7,12 +7,14 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
+from jianhua.admin import HistoryAdmin
+
 from . import selectors
 from .models import Community, Department, District, Grid, Street, User
 from .poster_views import posters_response
 
 
-class AreaAdmin(LeafletGeoAdmin):
+class AreaAdmin(HistoryAdmin, LeafletGeoAdmin):
     search_fields = ["code", "name"]
     ordering = ["code"]
     list_per_page = 50
@@ -106,19 +108,21 @@ class GridAdmin(AreaAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(HistoryAdmin):
     list_display = ["code", "short_name", "name", "phone"]
     search_fields = ["code", "name", "short_name", "duties"]
     list_filter = ["district"]
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(HistoryAdmin, DjangoUserAdmin):
     list_display = ["username", "full_name", "role", "grid_duty", "served_area", "is_active"]
     list_filter = ["role", "grid_duty", "is_active", "street", "department"]
     list_select_related = ["district", "street", "community", "grid", "department"]
     search_fields = ["username", "full_name", "phone", "email"]
     autocomplete_fields = ["district", "street", "community", "grid", "department"]
+    # Set by signing up and signing in, not by hand (a form round trip would also cut their microseconds).
+    readonly_fields = ["last_login", "date_joined"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Person"), {"fields": ("full_name", "phone", "email")}),

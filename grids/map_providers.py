@@ -8,6 +8,7 @@ provider's tiles (empty: no base map and no network at all) and keeps the provid
 Plain Python without models: the settings call ``map_provider`` to refuse to start on a bad setting.
 """
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,22 @@ class TileLayer:
         """What ``L.tileLayer(url, options)`` takes (coords.js's addTiles)."""
         return {"url": self.url, "options": {"attribution": self.attribution, "subdomains": self.subdomains,
                                              "maxZoom": self.max_zoom}}
+
+    def origins(self) -> list[str]:
+        """Where the browser fetches this layer's tiles from (``https://a.tile.example`` for each of the
+        ``{s}`` subdomains), as a Content-Security-Policy source; none for tiles served by the site itself."""
+        hosts = [self.url.replace("{s}", subdomain) for subdomain in self.subdomains] if "{s}" in self.url \
+            else [self.url]
+        origins = []
+        for url in hosts:
+            parts = urlsplit(url)
+            if not parts.netloc:
+                continue  # a path on this site: 'self' covers it
+            host = parts.netloc
+            if "{" in host:  # another placeholder in the host name: allow its parent domain's subdomains
+                host = "*." + host.split(".", 1)[-1]
+            origins.append(f"{parts.scheme}://{host}" if parts.scheme else host)
+        return list(dict.fromkeys(origins))
 
 
 @dataclass(frozen=True)
@@ -96,3 +113,11 @@ def admin_leaflet_config(provider: MapProvider) -> dict:
     base, *overlays = provider.layers or (None,)
     return {"TILES": [entry(_("Base map"), base)] if base else [],
             "OVERLAYS": [entry(_("Place names"), layer) for layer in overlays]}
+
+
+def tile_origins(provider: MapProvider) -> list[str]:
+    """Every origin a page or the admin's boundary editor loads tiles from with this provider (the
+    Content-Security-Policy's img-src, jianhua/settings/base.py): the provider's layers, and the ones
+    ``admin_leaflet_config`` puts in the admin."""
+    admin = provider if provider.coord_sys == CoordSys.WGS84 else _osm("")
+    return list(dict.fromkeys(origin for layer in (*provider.layers, *admin.layers) for origin in layer.origins()))

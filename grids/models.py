@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djgeojson.fields import GeometryField, PolygonField
 
+from jianhua.history import HistoricalRecords
+
 from . import signals
 from .boundaries import BoundaryError, boundary_problems, to_shape
 
@@ -27,6 +29,8 @@ PUBLIC_PHONE_VALIDATOR = RegexValidator(
 class Area(models.Model):
     code = models.CharField(_("code"), max_length=24, unique=True, help_text=_("Stable administrative code; never reused."))
     name = models.CharField(_("name"), max_length=64)
+    # Who changed the name, the code or the boundary, when (jianhua.history); one table per level.
+    history = HistoricalRecords(inherit=True)
 
     class Meta:
         abstract = True
@@ -171,6 +175,7 @@ class Department(models.Model):
     duties = models.TextField(_("duties"), blank=True)
     commitment = models.TextField(_("public commitment"), blank=True)
     phone = models.CharField(_("duty phone"), max_length=32, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
@@ -250,6 +255,9 @@ class User(AbstractUser):
         Department, models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("department")
     )
     grid_duty = models.CharField(_("duty in the grid"), max_length=24, choices=GridDuty.choices, blank=True)
+    # Roles, areas served and permissions (the admin's groups and permissions too) over time. No password
+    # hash in the history, and no sign-in times.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"], m2m_fields=["groups", "user_permissions"])
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

@@ -3,7 +3,7 @@ of an issue goes through the services (and their events), so the admin changes n
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from jianhua.admin import ReadOnlyInline
+from jianhua.admin import HistoryAdmin, ReadOnlyInline
 
 from . import services
 from .models import Category, CategoryAttribute, IntakeClient, Issue, IssueEvent, IssuePhoto
@@ -28,7 +28,7 @@ class AttributeInline(admin.StackedInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(HistoryAdmin):
     list_display = ["name", "code", "parent", "name_en", "order", "is_active"]
     list_filter = ["is_active", ("parent", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["parent"]

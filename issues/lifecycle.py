@@ -49,6 +49,8 @@ class Action(models.TextChoices):
     ASSIST_RELEASE = "assist_release", gettext_lazy("Release an assisting department")
     OVERDUE = "overdue", gettext_lazy("Deadline passed")  # marked by the timers: 接哨不报到 or 慢作为
     SUPERVISE = "supervise", gettext_lazy("Supervision")  # 督办: put on the supervision list, instructions
+    # The reporter's personal data erased: PERSONAL_DATA_RETENTION_DAYS after closing, or the account closed.
+    ERASE_PERSONAL_DATA = "erase_personal_data", gettext_lazy("Personal data erased")
 
 
 class Actor(models.TextChoices):
@@ -100,6 +102,8 @@ TRANSITIONS = {
         Transition(Action.OVERDUE, OPEN_STATUSES, None, Actor.SYSTEM),
         # Recorded by dispatch.supervision, which decides who may supervise.
         Transition(Action.SUPERVISE, OPEN_STATUSES, None, Actor.SYSTEM),
+        # issues.retention decides which issues and when; any state, for a resident closing their account.
+        Transition(Action.ERASE_PERSONAL_DATA, frozenset(Status), None, Actor.SYSTEM),
         Transition(Action.SUPPORT, frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.DISPATCHED, Status.RESPONDED,
                                               Status.ESCALATED}), None, Actor.ANYONE),
     ]

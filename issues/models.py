@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Community, Department, Grid, Street
+from jianhua.history import HistoricalRecords
 
 from .lifecycle import OPEN_STATUSES, Action, Status
 
@@ -27,6 +28,7 @@ class Category(models.Model):
     description = models.CharField(_("description"), max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "code"]
@@ -83,6 +85,7 @@ class CategoryAttribute(models.Model):
                               help_text=_('For list datatypes: [{"key": "yes", "name": "是"}, …]'))
     urgent_keys = models.JSONField(_("answers that make it urgent"), default=list, blank=True,
                                    help_text=_('Keys of choices that make the whistle urgent, e.g. ["yes"].'))
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["category", "order", "code"]
@@ -211,6 +214,9 @@ class Issue(models.Model):
     # Contact details an Open311 client passed along (email, device_id, account_id): personal data,
     # kept for call-backs and shown in no answer.
     reporter_contact = models.JSONField(_("reporter's other contacts"), default=dict, blank=True)
+    # When the reporter's name, phone and contacts were erased (issues.retention): PERSONAL_DATA_RETENTION_DAYS
+    # after closing, or when the resident closed their account. The case, its place and its timeline stay.
+    personal_data_erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="filed_issues", verbose_name=_("filed by"),
         help_text=_("The account that filed it: the resident, or the operator or officer on their behalf."),
@@ -279,6 +285,9 @@ class Issue(models.Model):
             models.Index(fields=["-created_at", "-id"], name="issue_newest_first"),
             models.Index(fields=["handler", "status"], name="issue_handler"),
             models.Index(fields=["category", "status"], name="issue_category_status"),
+            # The daily retention sweep's question (issues.retention.erasure_due): only what is still to erase.
+            models.Index(fields=["status", "closed_at"], condition=models.Q(personal_data_erased_at__isnull=True),
+                         name="issue_personal_data_due"),
         ]
 
     def __str__(self):
@@ -287,6 +296,24 @@ class Issue(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def rated_since_closed(self) -> bool:
+        """The resident has rated this closing already (a 不满意 reopens the issue, and its next closing may be
+        rated again)."""
+        return self.rated_at is not None and self.closed_at is not None and self.rated_at >= self.closed_at
+
+    def unit_name(self, tier: str | None = None) -> str:
+        """The unit of a tier (the owning tier by default) for this issue's place: its community, its
+        street or the district command centre."""
+        tier = self.owner_tier if tier is None else tier
+        if tier == Tier.COMMUNITY:
+            return self.community.name
+        if tier == Tier.STREET:
+            return self.street.name
+        if tier == Tier.DISTRICT:
+            return str(_("District command centre"))
+        return tier
 
     # When each deadline's clock runs – the one definition of "overdue" (selectors.overdue_q is its
     # SQL twin for filtering lists).

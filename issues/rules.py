@@ -124,7 +124,10 @@ def public_text(text: str) -> str:
 
 
 def visible_reporter(user, issue: Issue) -> dict:
-    """The reporter's name and phone as this user may see them."""
+    """The reporter's name and phone as this user may see them: nothing once erased (issues.retention),
+    but to the reporter themselves."""
+    if issue.personal_data_erased_at and not is_reporter(user, issue):
+        return {"name": "", "phone": ""}
     name = issue.reporter_name or (str(issue.reporter) if issue.reporter_id else "")
     phone = issue.reporter_phone or (issue.reporter.phone if issue.reporter_id else "")
     if sees_personal_data(user, issue):
@@ -141,6 +144,8 @@ def visible_actor(viewer, event, issue: Issue, *, reporter_name: str | None = No
     if event.actor_role != Role.RESIDENT or event.actor_id == viewer.pk:
         return {"username": actor.username, "name": str(actor), "role": event.actor_role}
     if event.actor_id == issue.reporter_id:
+        if issue.personal_data_erased_at:
+            return {"username": None, "name": _("The resident who filed it"), "role": Role.RESIDENT}
         if sees_personal_data(viewer, issue):
             return {"username": actor.username, "name": str(actor), "role": Role.RESIDENT}
         name = reporter_name if reporter_name is not None else visible_reporter(viewer, issue)["name"]

@@ -169,6 +169,8 @@ def _step_due(user, issue: Issue, transition: Transition) -> bool:
         return issue.owner_tier != Tier.DISTRICT
     if transition.action == Action.ASSIST_RELEASE:
         return bool(releasable_assists(issue))
+    if transition.action == Action.RATE:
+        return not issue.rated_since_closed
     if transition.actor == Actor.ASSISTANT:
         assist = rules.assist_of(user, issue)
         if transition.action == Action.ASSIST_RESPOND:

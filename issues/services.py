@@ -474,7 +474,7 @@ def issue_rate(*, issue: Issue, actor: User, rating: str, comment: str = "", exp
     if rating not in Rating.values:
         raise InvalidInput(_("Choose 满意, 基本满意 or 不满意."), field="rating")
     issue, transition = _begin(issue, Action.RATE, actor, expected_version)
-    if issue.rated_at is not None and issue.closed_at is not None and issue.rated_at >= issue.closed_at:
+    if issue.rated_since_closed:
         raise Conflict(_("This issue has already been rated."))
     now = timezone.now()
     issue.rating, issue.rating_comment, issue.rated_at = rating, comment.strip(), now

@@ -29,7 +29,7 @@ from grids.selectors import grid_place
 from grids.views import base_map_config, base_map_tiles
 from jianhua.pagination import LargeListPaginator
 
-from . import forms, rules, selectors, services
+from . import forms, retention, rules, selectors, services
 from .attributes import answers_for_display
 from .lifecycle import Action, Status
 from .models import Channel, PhotoKind, Rating, RejectReason, Tier
@@ -360,6 +360,7 @@ def _issue_page(request, issue, *, bound=None, kept=None, status=200):
     return render(request, "issues/issue_detail.html", {
         "issue": issue,
         "reporter": reporter,
+        "personal_data_erased": retention.erasure_notice(issue),
         "report_photos": [photo for photo in photos if photo.kind == PhotoKind.REPORT],
         "answers": answers,
         "timeline": _timeline(issue, photos, user=user, reporter_name=reporter["name"]),
@@ -413,7 +414,8 @@ def _timeline(issue, photos, *, user, reporter_name):
             action=event.get_action_display(),
             from_status=event.get_from_status_display() if event.from_status else "",
             to_status=event.get_to_status_display() if event.to_status != event.from_status else "",
-            note=event.note,
+            # Notes are append-only: once the reporter's data is erased, numbers written in them are masked.
+            note=rules.public_text(event.note) if issue.personal_data_erased_at else event.note,
             details=_event_details(event, issue, names),
             # The report photos are shown at the top of the page already.
             photos=[] if event.action == Action.SUBMIT else photos_by_event.get(event.pk, []),
@@ -456,12 +458,17 @@ def _event_details(event, issue, department_names):
     if data.get("unjustified"):
         details.append(_("Finding: the whistle was unjustified (乱吹哨)"))
     if data.get("deadline"):
-        details.append(_("The response deadline passed (接哨不报到)") if data["deadline"] == "response"
-                       else _("The resolution deadline passed (慢作为)"))
+        # The timers' three deadlines (dispatch.timers; dispatch.accountability reads the same kinds).
+        passed = {"acceptance": _("Nobody accepted the issue by its deadline (不作为)"),
+                  "response": _("The response deadline passed (接哨不报到)"),
+                  "resolution": _("The resolution deadline passed (慢作为)")}
+        details.append(passed.get(data["deadline"], _("A deadline passed")))
     if "on_time" in data:
         details.append(_("On time") if data["on_time"] else _("Late"))
     if data.get("rating"):
         details.append(_("Rating: %(rating)s") % {"rating": _label(Rating, data["rating"])})
+    if data.get("erasure"):
+        details.append(_("Why: %(reason)s") % {"reason": _label(retention.ErasureReason, data["erasure"])})
     return details
 
 

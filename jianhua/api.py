@@ -1,6 +1,7 @@
-"""What every API view shares: the error format."""
+"""What every API view shares: the error format, ids that are numbers, lookups by code that refuse NUL."""
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from django.core.validators import ProhibitNullCharactersValidator
+from rest_framework import exceptions, serializers
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -24,3 +25,14 @@ class Router(SimpleRouter):
         if getattr(viewset, "lookup_field", "pk") in ("pk", "id") and not hasattr(viewset, "lookup_value_regex"):
             viewset = type(viewset.__name__, (viewset,), {"lookup_value_regex": "[0-9]+"})
         return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+class SlugRelatedField(serializers.SlugRelatedField):
+    """DRF's SlugRelatedField (an object named by its code, username or number), refusing a NUL character
+    before the lookup: PostgreSQL cannot compare text holding one and fails the query (a 500), while no
+    code holds one. The message is Django's, as DRF's CharField gives it for the same input."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            raise serializers.ValidationError(ProhibitNullCharactersValidator.message, code="null_characters")
+        return super().to_internal_value(data)

@@ -18,8 +18,10 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "channel", "address", "subject", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_display = ["created_at", "channel", "address", "subject", "status", "attempts", "next_attempt_at", "sent_at",
+                    "request_id"]
     list_filter = ["status", "channel"]
-    search_fields = ["address", "subject", "recipient__username", "dedupe_key"]
+    # The request id finds the log lines of the request that queued a message, and of its delivery.
+    search_fields = ["address", "subject", "recipient__username", "dedupe_key", "=request_id"]
     date_hierarchy = "created_at"
     raw_id_fields = ["recipient"]

@@ -71,6 +71,8 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
+    # The id of the request (or task) that queued it, as in the log lines (jianhua.logs): "" when none.
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]

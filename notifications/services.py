@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from jianhua.logs import request_id_bound, request_id_current
+
 from .channels import channel_for
 from .models import Medium, Notification, OutboxMessage, OutboxStatus
 
@@ -44,7 +46,8 @@ def notify(recipients: Iterable, *, kind: str, text: str, issue=None, link: str 
     ``dedupe_key`` names the fact (``event:<id>``): a second call with the same key adds nothing, so
     callers that may run twice (timers, retried tasks) are safe. Writes join the caller's transaction;
     delivery is enqueued after it commits and a broker that is down is logged, never raised: the
-    messages stay pending for the sweep. Returns the notifications created by this call."""
+    messages stay pending for the sweep. Each outbox row keeps the id of the request (or task) this runs
+    for (``jianhua.logs``), and its delivery logs under it. Returns the notifications created by this call."""
     people = {}
     for person in recipients:
         if person is not None and person.is_active:
@@ -54,6 +57,7 @@ def notify(recipients: Iterable, *, kind: str, text: str, issue=None, link: str 
     now = timezone.now()
     subject = (subject or text)[:200]
     body = f"{text}\n\n{_absolute(link)}" if link else text
+    request_id = request_id_current()  # the delivery logs under it too
     notifications = [
         Notification(recipient=person, issue=issue, kind=kind, text=text[:500], link=link, created_at=now,
                      dedupe_key=f"{dedupe_key}:{person.pk}:app")
@@ -61,7 +65,8 @@ def notify(recipients: Iterable, *, kind: str, text: str, issue=None, link: str 
     ]
     messages = [
         OutboxMessage(channel=medium, recipient=person, address=address, subject=subject, body=body,
-                      created_at=now, next_attempt_at=now, dedupe_key=f"{dedupe_key}:{person.pk}:{medium}")
+                      created_at=now, next_attempt_at=now, dedupe_key=f"{dedupe_key}:{person.pk}:{medium}",
+                      request_id=request_id)
         for person in people.values() for medium, address in _addresses(person)
     ]
     with transaction.atomic(savepoint=False):  # the caller's transaction when there is one
@@ -71,7 +76,7 @@ def notify(recipients: Iterable, *, kind: str, text: str, issue=None, link: str 
         messages = _insert_new(OutboxMessage, messages)
         if messages:
             message_ids = [m.pk for m in messages]
-            transaction.on_commit(lambda: _enqueue(message_ids))
+            transaction.on_commit(lambda: _enqueue(message_ids, request_id=request_id))
     return notifications
 
 
@@ -100,15 +105,21 @@ def _insert_new(model, rows: list) -> list:
     return new
 
 
-def _enqueue(message_ids: Iterable[int]) -> None:
-    """Ask the broker to deliver each message now. A broker that cannot be reached delays the messages
+def _enqueue(message_ids: Iterable[int], *, request_id: str = "") -> None:
+    """Ask the broker to deliver each message now, the tasks carrying ``request_id`` (that of the request
+    which queued them, wherever the commit runs this). A broker that cannot be reached delays the messages
     until the sweep; it never fails (nor keeps waiting) the request that wrote them: one attempt to
     connect, no retries of the publish."""
-    from .tasks import deliver_message
-
     message_ids = list(message_ids)
     if not message_ids:
         return
+    with request_id_bound(request_id or request_id_current()):
+        _publish(message_ids)
+
+
+def _publish(message_ids: list[int]) -> None:
+    from .tasks import deliver_message
+
     app = deliver_message.app
     try:
         if app.conf.task_always_eager:  # no broker: delivered here and now
@@ -150,25 +161,34 @@ def outbox_deliver(*, message_id: int) -> str | None:
         message = next(iter(rows), None)
         if message is None:
             return None
-        message.attempts += 1
-        try:
-            channel_for(message.channel).send(message)
-        except Exception as error:  # any failure of the gateway: count it, try again later
-            message.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if message.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
-                message.status = OutboxStatus.FAILED
-                logger.error("Gave up on outbox message %s (%s to %s) after %s attempts: %s", message.pk,
-                             message.channel, message.address, message.attempts, message.last_error)
-            else:
-                message.next_attempt_at = timezone.now() + _retry_delay(message.attempts)
-                logger.warning("Outbox message %s failed (attempt %s), next attempt at %s: %s", message.pk,
-                               message.attempts, message.next_attempt_at, message.last_error)
+        with request_id_bound(message.request_id or request_id_current()):
+            return _send(message)
+
+
+def _send(message: OutboxMessage) -> str:
+    """One attempt at the locked, due message; its status afterwards (saved)."""
+    message.attempts += 1
+    try:
+        channel_for(message.channel).send(message)
+    except Exception as error:  # any failure of the gateway: count it, try again later
+        message.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if message.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+            message.status = OutboxStatus.FAILED
+            # No address in the line: logs (and Sentry, which gets ERROR records) carry no phone or e-mail.
+            logger.error("Gave up on outbox message %s (%s) after %s attempts: %s", message.pk,
+                         message.channel, message.attempts, message.last_error)
         else:
-            message.status = OutboxStatus.SENT
-            message.sent_at = timezone.now()
-            message.last_error = ""
-        message.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at", "last_error"])
-        return message.status
+            message.next_attempt_at = timezone.now() + _retry_delay(message.attempts)
+            logger.warning("Outbox message %s failed (attempt %s), next attempt at %s: %s", message.pk,
+                           message.attempts, message.next_attempt_at, message.last_error)
+    else:
+        message.status = OutboxStatus.SENT
+        message.sent_at = timezone.now()
+        message.last_error = ""
+        logger.info("Outbox message %s sent (%s, attempt %s)", message.pk, message.channel, message.attempts,
+                    extra={"outbox_id": message.pk, "channel": message.channel})
+    message.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at", "last_error"])
+    return message.status
 
 
 def outbox_deliver_due(*, limit: int | None = None) -> int:

@@ -4,10 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
+
+from jianhua.redirects import redirect_next
 
 from . import selectors, services
 from .models import Notification
@@ -25,12 +27,8 @@ def notification_list(request):
     })
 
 
-def _back(request, fallback="notifications:list"):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(fallback)
+def _back(request):
+    return redirect_next(request, reverse("notifications:list"))
 
 
 @require_POST

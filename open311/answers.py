@@ -14,6 +14,7 @@ names the original's tracking number).
 """
 from django.conf import settings
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,7 @@ from issues.rules import public_text
 CLOSED_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.WITHDRAWN})
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When this endpoint's Open311 interface last changed (discovery's changeset).
-CHANGESET = "2026-11-26T00:00:00+08:00"
+CHANGESET = "2026-12-04T00:00:00+08:00"
 
 
 def w3c(moment) -> str | None:
@@ -72,6 +73,8 @@ def service(category: Category, *, has_attributes: bool) -> dict:
 
 
 def service_definition(category: Category, attributes: list[CategoryAttribute]) -> dict:
+    """``attributes`` in their order; ``order`` is the position, 1 first, as the spec asks ("any positive
+    integer not used for other attributes in the same service_code"), whatever the admin typed (0, equal)."""
     return {
         "service_code": category.code,
         "attributes": [
@@ -81,12 +84,12 @@ def service_definition(category: Category, attributes: list[CategoryAttribute]) 
                 "datatype": attribute.datatype,
                 "required": attribute.required,
                 "datatype_description": attribute.datatype_description,
-                "order": attribute.order,
+                "order": position,
                 "description": attribute.description,
                 "values": [{"key": str(value["key"]), "name": str(value.get("name", ""))}
                            for value in attribute.values or ()],
             }
-            for attribute in attributes
+            for position, attribute in enumerate(attributes, start=1)
         ],
     }
 
@@ -113,14 +116,29 @@ def status_notes(issue: Issue) -> str:
     return label
 
 
+def updated(issue: Issue):
+    """When the request last changed; for a closed one, as the spec says, when it was closed (a rating
+    or a 我也遇到了 afterwards changes the row, not the request's state)."""
+    if issue.status == Status.CLOSED and issue.closed_at:
+        return issue.closed_at
+    return issue.updated_at
+
+
+def area_address(issue: Issue) -> str:
+    """Without an address the grid stands for it, written as the spec asks, from the most specific unit
+    to the most general (grid names include their community's): 东市场社区第1网格，中华街道，建华区."""
+    return "，".join([issue.grid.name, issue.street.name, issue.street.district.name])
+
+
 def request_description(issue: Issue) -> str:
     """The title; for whistles filed through Open311 also the words the client sent (those whistles
-    are titled by their first words). Phone and ID card numbers in them are masked (``public_text``)."""
+    are titled by their first words). Phone and ID card numbers in them are masked (``public_text``), and
+    HTML tags are left out: the spec's description "may contain line breaks, but not html or code"."""
     if not issue.description or issue.channel != Channel.OPEN311:
-        return public_text(issue.title)
+        return strip_tags(public_text(issue.title))
     if issue.description.startswith(issue.title.rstrip("…")):
-        return public_text(issue.description)
-    return public_text(f"{issue.title}: {issue.description}")
+        return strip_tags(public_text(issue.description))
+    return strip_tags(public_text(f"{issue.title}: {issue.description}"))
 
 
 def service_request(issue: Issue) -> dict:
@@ -134,16 +152,23 @@ def service_request(issue: Issue) -> dict:
         "agency_responsible": agency_responsible(issue),
         "service_notice": service_notice(issue.priority),
         "requested_datetime": w3c(issue.created_at),
-        "updated_datetime": w3c(issue.updated_at),
+        "updated_datetime": w3c(updated(issue)),
         "expected_datetime": w3c(issue.resolution_due),
-        # Without an address the grid stands for it (grid names include their community's).
-        "address": issue.address or f"{issue.street.name}{issue.grid.name}",
+        "address": issue.address or area_address(issue),
         "address_id": None,
         "zipcode": None,
         "lat": issue.lat,
         "long": issue.lng,
         "media_url": issue.media_url or None,
     }
+
+
+def created(issue: Issue) -> dict:
+    """POST's answer. Our services are realtime, so it carries the service_request_id and, as the spec
+    says, then no token; ``account_id`` is ours for the person (we keep none for callers: null), never
+    an echo of what the client sent – nothing a caller told the client comes back."""
+    return {"service_request_id": issue.number, "service_notice": service_notice(issue.priority),
+            "account_id": None}
 
 
 def discovery(url: str) -> dict:

@@ -10,8 +10,8 @@ from issues.models import Category, CategoryAttribute, Issue
 
 from .answers import statuses_for
 
-REQUEST_RELATED = ("category", "grid", "community", "street", "handler_department", "merged_into")
-BOUNDARIES = ("grid__boundary", "community__boundary", "street__boundary")
+REQUEST_RELATED = ("category", "grid", "community", "street__district", "handler_department", "merged_into")
+BOUNDARIES = ("grid__boundary", "community__boundary", "street__boundary", "street__district__boundary")
 
 
 def service_list() -> QuerySet[Category]:

@@ -14,4 +14,5 @@ urlpatterns = [
     re_path(rf"^requests/(?P<service_request_id>[^/]+?){FORMAT}", views.RequestDetailView.as_view(),
             name="open311-request"),
     re_path(rf"^tokens/(?P<token>[^/]+?){FORMAT}", views.TokenView.as_view(), name="open311-token"),
+    re_path(r"^", views.UnknownCallView.as_view()),  # keep last: every other address, in the spec's error form
 ]

@@ -53,8 +53,18 @@ class Open311View(APIView):
     parser_classes = [FormParser, MultiPartParser]
     xml_root = "service_requests"
 
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+        # NUL characters are refused here, in the spec's error list (params(), initial()), not by the
+        # site's middleware (jianhua.middleware.RefuseNulCharactersMiddleware).
+        view.answers_nul_characters = True
+        return view
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        for name, value in kwargs.items():
+            _refuse_nul(name, value)
         jurisdiction = self.param("jurisdiction_id")
         if jurisdiction and jurisdiction != settings.OPEN311_JURISDICTION_ID:
             raise Open311Error(404, _("jurisdiction_id %(given)s is not served here; this endpoint serves %(ours)s.")
@@ -70,13 +80,23 @@ class Open311View(APIView):
         return kwargs.get("response_format")
 
     def param(self, name: str) -> str:
-        """A parameter from the form body (POST) or the query string, stripped."""
-        value = None
-        if self.request.method == "POST" and hasattr(self.request.data, "get"):
-            value = self.request.data.get(name)
-        if value is None:
-            value = self.request.query_params.get(name)
-        return str(value).strip() if value is not None else ""
+        """A parameter from the form body (POST) or the query string, stripped; declared several times,
+        the last one (as Django reads a form)."""
+        values = self.params(name)
+        return values[-1] if values else ""
+
+    def params(self, name: str) -> list[str]:
+        """Every value of a parameter, from the form body (POST) or else the query string, stripped.
+        A NUL character is refused (400) here, before it reaches the database, which cannot store it."""
+        values = []
+        if self.request.method == "POST" and hasattr(self.request.data, "getlist"):
+            values = self.request.data.getlist(name)
+        if not values:
+            values = self.request.query_params.getlist(name)
+        values = [str(value).strip() for value in values]
+        for value in values:
+            _refuse_nul(name, value)
+        return values
 
     def handle_exception(self, exc):
         if isinstance(exc, Open311Error):
@@ -145,8 +165,8 @@ REQUEST = inline_serializer("Open311ServiceRequest", {
     "long": serializers.FloatField(), "media_url": serializers.URLField(allow_null=True),
 }, many=True)
 CREATED = inline_serializer("Open311Created", {
-    "service_request_id": serializers.CharField(), "token": serializers.CharField(),
-    "service_notice": serializers.CharField(), "account_id": serializers.CharField(allow_null=True),
+    "service_request_id": serializers.CharField(), "service_notice": serializers.CharField(),
+    "account_id": serializers.CharField(allow_null=True, help_text="always null: we keep no account for callers"),
 }, many=True)
 TOKEN = inline_serializer("Open311Token", {
     "service_request_id": serializers.CharField(), "token": serializers.CharField()}, many=True)
@@ -222,16 +242,17 @@ class RequestListView(Open311View):
                     OpenApiParameter("status", str, description="open, closed or both, comma-separated")],
     )
     def get(self, request, response_format=None):
-        numbers = _split(self.param("service_request_id"))
+        # "can be declared multiple times, comma delimited": service_code=a,b and service_code=a&service_code=b.
+        numbers = _split(*self.params("service_request_id"))
         if numbers:
             filters = selectors.RequestFilters(numbers=numbers[: settings.OPEN311_MAX_REQUESTS])
         else:
-            statuses = _split(self.param("status"))
+            statuses = _split(*self.params("status"))
             unknown = [s for s in statuses if s not in ("open", "closed")]
             if unknown:
                 raise Open311Error(400, _("status must be open or closed, not %(status)s.") % {"status": unknown[0]})
             start, end = _window(self.param("start_date"), self.param("end_date"))
-            filters = selectors.RequestFilters(service_codes=_split(self.param("service_code")), statuses=statuses,
+            filters = selectors.RequestFilters(service_codes=_split(*self.params("service_code")), statuses=statuses,
                                                start=start, end=end)
         return Response([answers.service_request(issue) for issue in selectors.request_list(filters)])
 
@@ -242,15 +263,16 @@ class RequestListView(Open311View):
                    429: OpenApiResponse(ERROR_LIST, description="over the client's requests per minute")},
         description=("File a whistle. Needs api_key. The location is lat/long (inside the district), else an "
                      "address_string naming a grid, community or street; extra answers are attribute[code]=value "
-                     "(attribute[code][]=… for several). Answers the tracking number and a token. With an "
+                     "(attribute[code][]=… for several). Answers the tracking number (services are realtime: no "
+                     "token). With an "
                      "Idempotency-Key header (per device_id) a repeat answers the first request (200)."),
     )
     def post(self, request, response_format=None):
         category = selectors.service_get(self.param("service_code")) if self.param("service_code") else None
         if not self.param("service_code"):
             raise Open311Error(400, _("service_code is required."))
-        if category is None:
-            raise Open311Error(400, _("service_code %(code)s is not a service of this endpoint.")
+        if category is None:  # the spec: 404 when the service_code was not found, 400 when not provided
+            raise Open311Error(404, _("service_code %(code)s is not a service of this endpoint.")
                                % {"code": self.param("service_code")})
         lat, lng, address = self._location()
         description = self.param("description")
@@ -274,13 +296,8 @@ class RequestListView(Open311View):
             attributes=self._attributes(), media_url=media_url or "",
             idempotency_key=f"{contact['device_id']}:{key}"[-80:] if key else None,
         )
-        issue = submission.issue
-        return Response([{
-            "service_request_id": issue.number,
-            "token": str(issue.intake_token) if issue.intake_token else None,
-            "service_notice": answers.service_notice(issue.priority),
-            "account_id": contact["account_id"] or None,
-        }], status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK)
+        return Response([answers.created(submission.issue)],
+                        status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK)
 
     def _location(self) -> tuple[float, float, str]:
         address = self.param("address_string")
@@ -330,6 +347,8 @@ class RequestListView(Open311View):
             match = _ATTRIBUTE.match(name)
             if match:
                 values = data.getlist(name) if hasattr(data, "getlist") else [data[name]]
+                for value in values:
+                    _refuse_nul(name, value)
                 answers_given.setdefault(match.group(1), []).extend(values)
         return {code: values[0] if len(values) == 1 else values for code, values in answers_given.items()}
 
@@ -359,8 +378,30 @@ class TokenView(Open311View):
         return Response([{"service_request_id": issue.number, "token": str(issue.intake_token)}])
 
 
-def _split(value: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in value.split(",") if part.strip())
+class UnknownCallView(Open311View):
+    """Any other address under /open311/v2/ (a typo, a format other than .json and .xml): the spec's
+    error list, not a page of HTML, in XML when the address ends in .xml."""
+
+    schema = None
+
+    def get_format_suffix(self, **kwargs):
+        return "xml" if self.request.path.endswith(".xml") else "json"
+
+    def initial(self, request, *args, **kwargs):
+        APIView.initial(self, request, *args, **kwargs)
+        raise Open311Error(404, _("%(path)s is not a GeoReport v2 call: the calls are discovery, services, "
+                                  "services/{service_code}, requests, requests/{service_request_id} and "
+                                  "tokens/{token}, each ending in .json or .xml.") % {"path": request.path[:200]})
+
+
+def _split(*values: str) -> tuple[str, ...]:
+    """The comma-separated parts of one or more declarations of a parameter."""
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def _refuse_nul(name: str, value) -> None:
+    if isinstance(value, str) and "\x00" in value:
+        raise Open311Error(400, _("%(name)s contains a NUL character.") % {"name": name})
 
 
 def _moment(value: str, name: str, *, end: bool) -> datetime | None:

@@ -10,6 +10,7 @@
         worker.stop()
     server.stop()
 """
+import json
 import os
 import signal
 import socket
@@ -140,6 +141,11 @@ class CeleryWorker:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def finished(self, task_name: str) -> list[dict]:
+        """The worker's lines for each run of ``task_name`` that ended (jianhua.logs: one JSON line per task)."""
+        lines = (json.loads(line) for line in self.log().splitlines() if line.startswith("{"))
+        return [line for line in lines if line.get("logger") == "jianhua.task" and line.get("task_name") == task_name]
 
     def stop(self) -> None:
         if self.process is not None:

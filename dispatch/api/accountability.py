@@ -15,7 +15,7 @@ from issues import selectors as issue_selectors
 from issues.api.serializers import RefSerializer
 from issues.models import Tier
 from issues.services import IssueError
-from jianhua.api import Router
+from jianhua.api import Router, SlugRelatedField
 
 from .. import accountability
 from ..models import AccountabilityRecord, Outcome, RecordKind, RecordState
@@ -129,10 +129,10 @@ class RecordCreateSerializer(serializers.Serializer):
     facts = serializers.CharField(max_length=4000)
     tier = serializers.CharField(required=False, allow_blank=True, max_length=20,
                                  help_text=f"against the issue's community, street or the command centre: {TIER_HELP}")
-    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all(), required=False,
-                                              allow_null=True)
-    person = serializers.SlugRelatedField(slug_field="username", required=False, allow_null=True,
-                                          queryset=User.objects.filter(~Q(role__in=["resident", "intake_client"])))
+    department = SlugRelatedField(slug_field="code", queryset=Department.objects.all(), required=False,
+                                  allow_null=True)
+    person = SlugRelatedField(slug_field="username", required=False, allow_null=True,
+                              queryset=User.objects.filter(~Q(role__in=["resident", "intake_client"])))
 
 
 class ConfirmSerializer(serializers.Serializer):

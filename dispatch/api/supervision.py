@@ -14,7 +14,7 @@ from grids.models import User
 from issues.lifecycle import Status
 from issues.models import Issue
 from issues.services import IssueError, PermissionRefused
-from jianhua.api import Router
+from jianhua.api import Router, SlugRelatedField
 
 from .. import supervision
 from ..models import DispatchMeeting, SupervisionItem, SupervisionSource, SupervisionState
@@ -172,11 +172,11 @@ class ItemFilterSerializer(serializers.Serializer):
 
 
 class ItemCreateSerializer(serializers.Serializer):
-    issue = serializers.SlugRelatedField(slug_field="number", queryset=Issue.objects.all(), help_text="tracking number")
+    issue = SlugRelatedField(slug_field="number", queryset=Issue.objects.all(), help_text="tracking number")
     instruction = serializers.CharField(max_length=2000)
-    supervisor = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True),
-                                              required=False, allow_null=True, default=None,
-                                              help_text="a command centre or leader account; null: the command centre")
+    supervisor = SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True),
+                                  required=False, allow_null=True, default=None,
+                                  help_text="a command centre or leader account; null: the command centre")
     due = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
@@ -200,10 +200,10 @@ class MeetingCreateSerializer(serializers.Serializer):
     held_on = serializers.DateField()
     title = serializers.CharField(max_length=100)
     place = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
-    chair = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True),
-                                         required=False, allow_null=True, default=None)
-    attendees = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True),
-                                             many=True, required=False, default=list)
+    chair = SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True),
+                             required=False, allow_null=True, default=None)
+    attendees = SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True),
+                                 many=True, required=False, default=list)
     other_attendees = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
     notes = serializers.CharField(required=False, default="", allow_blank=True, max_length=10000)
     decisions = DecisionInputSerializer(many=True, required=False, default=list,

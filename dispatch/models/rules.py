@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.models import Community, Department, Street
 from issues.models import Category, DefaultHandler, Priority, Tier
+from jianhua.history import HistoricalRecords
 
 
 class CalendarDay(models.Model):
@@ -20,6 +21,7 @@ class CalendarDay(models.Model):
         "Ticked: a working day (e.g. an adjusted working weekend, 调休上班). Unticked: a day off "
         "(e.g. a statutory holiday, 法定节假日)."))
     name = models.CharField(_("name"), max_length=60, blank=True, help_text=_("e.g. 国庆节 or 国庆节调休上班"))
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["date"]
@@ -55,6 +57,7 @@ class DeadlineRule(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["tier", "priority", "category__code"]
@@ -106,6 +109,7 @@ class RoutingRule(models.Model):
         "Lower first: decides between equally specific rules."))
     active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "id"]

@@ -1,5 +1,6 @@
 import hashlib
 import json
+import logging
 
 from django.core.cache import cache
 from django.http import HttpResponse
@@ -31,6 +32,8 @@ from .serializers import (
     StreetDetailSerializer,
     StreetSerializer,
 )
+
+logger = logging.getLogger(__name__)
 
 AREA_CODE = r"[0-9]+"
 
@@ -138,10 +141,14 @@ class GridViewSet(ListDetailViewSet):
         if etag in request.headers.get("If-None-Match", ""):
             return HttpResponse(status=304, headers=headers)
         key = f"grids:geojson:{etag}"
-        body = cache.get(key)
-        if body is None:
+        try:
+            body = cache.get(key)
+            if body is None:
+                body = _feature_collection()
+                cache.set(key, body, timeout=24 * 3600)
+        except Exception as error:  # noqa: BLE001 - the cache (Redis) is down: build the layer, no 500
+            logger.warning("Grid layer built without the cache: %s: %s", type(error).__name__, error)
             body = _feature_collection()
-            cache.set(key, body, timeout=24 * 3600)
         return HttpResponse(body, content_type="application/geo+json", headers=headers)
 
 

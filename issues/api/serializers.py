@@ -9,6 +9,7 @@ from rest_framework import serializers
 from grids.api.serializers import CoordSysField
 from grids.coords import to_wgs84
 from grids.models import Department, User
+from jianhua.api import SlugRelatedField
 
 from .. import rules
 from ..lifecycle import Status
@@ -116,6 +117,8 @@ class IssueDetailSerializer(IssueListSerializer):
     lng = serializers.FloatField(read_only=True)
     address = serializers.CharField(read_only=True)
     reporter = serializers.SerializerMethodField()
+    # Set once the reporter's name, phone and contacts were erased (issues.retention); reporter is empty then.
+    personal_data_erased_at = serializers.DateTimeField(read_only=True, allow_null=True)
     result = serializers.CharField(read_only=True)
     rating_comment = serializers.CharField(read_only=True)
     reject_reason = serializers.ChoiceField(RejectReason.choices, read_only=True, allow_blank=True)
@@ -157,6 +160,12 @@ class EventSerializer(serializers.ModelSerializer):
     def get_actor(self, event):
         return rules.visible_actor(self.context["request"].user, event, self.context["issue"])
 
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        if self.context["issue"].personal_data_erased_at:  # notes are append-only: mask what they quote
+            data["note"] = rules.public_text(data["note"])
+        return data
+
 
 # Input -------------------------------------------------------------------------------------------
 
@@ -179,8 +188,8 @@ class PhotosField(serializers.ListField):
 class IssueCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=100)
     description = serializers.CharField(max_length=2000)
-    category = serializers.SlugRelatedField(slug_field="code",
-                                            queryset=Category.objects.filter(is_active=True).select_related("parent"))
+    category = SlugRelatedField(slug_field="code",
+                                queryset=Category.objects.filter(is_active=True).select_related("parent"))
     lat = serializers.FloatField(min_value=-90, max_value=90, help_text="latitude, in coord_sys")
     lng = serializers.FloatField(min_value=-180, max_value=180, help_text="longitude, in coord_sys")
     coord_sys = CoordSysField()
@@ -207,18 +216,18 @@ class NoteSerializer(VersionedSerializer):
 
 class RejectSerializer(NoteSerializer):
     reason = serializers.ChoiceField(RejectReason.choices)
-    duplicate_of = serializers.SlugRelatedField(slug_field="number", queryset=Issue.objects.all(), required=False,
-                                                allow_null=True, help_text="tracking number of the original")
+    duplicate_of = SlugRelatedField(slug_field="number", queryset=Issue.objects.all(), required=False,
+                                    allow_null=True, help_text="tracking number of the original")
 
 
 class DispatchSerializer(NoteSerializer):
-    handler = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True),
-                                           required=False, allow_null=True)
-    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all(), required=False,
-                                              allow_null=True, help_text="the lead department (district only)")
-    assisting = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all(), many=True,
-                                             required=False, default=list,
-                                             help_text="assisting departments' codes, with a lead department")
+    handler = SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True),
+                               required=False, allow_null=True)
+    department = SlugRelatedField(slug_field="code", queryset=Department.objects.all(), required=False,
+                                  allow_null=True, help_text="the lead department (district only)")
+    assisting = SlugRelatedField(slug_field="code", queryset=Department.objects.all(), many=True,
+                                 required=False, default=list,
+                                 help_text="assisting departments' codes, with a lead department")
 
 
 class EscalateSerializer(VersionedSerializer):
@@ -234,8 +243,8 @@ class AssistReportSerializer(VersionedSerializer):
 
 
 class AssistReleaseSerializer(VersionedSerializer):
-    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all(),
-                                              help_text="the code of the assisting department to release")
+    department = SlugRelatedField(slug_field="code", queryset=Department.objects.all(),
+                                  help_text="the code of the assisting department to release")
     reason = serializers.CharField(max_length=2000, help_text="why it is released")
 
 

@@ -4,6 +4,7 @@ Defaults are the embedded demo: a SQLite file in the project, no broker (Celery 
 eagerly in the web process) and a local-memory cache. Production sets DATABASE_URL, REDIS_URL,
 SECRET_KEY, DEBUG=0 and ALLOWED_HOSTS.
 """
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,6 +43,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "leaflet",
     "djgeojson",
+    "csp",
+    "simple_history",  # who changed what in the admin (jianhua.history)
     "grids",
     "issues",
     "dispatch",
@@ -50,18 +53,29 @@ INSTALLED_APPS = [
     "stats",
     "accounts",
     "axes",
+    "health_check",  # /readyz (ops.readiness) and its `manage.py health_check` command
+    "ops",  # readiness and backups; no models
 ]
 
 MIDDLEWARE = [
+    # The request id (X-Request-ID) and one log line per request (jianhua.logs); first, so it times the rest.
+    "jianhua.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (with a nonce per request) and Permissions-Policy: see "Security headers" below.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jianhua.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Names the signed-in user in the change history of admin and API edits (jianhua.history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # 400 for a NUL character in the path, query string or form fields (PostgreSQL cannot take one).
+    "jianhua.middleware.RefuseNulCharactersMiddleware",
     # Turns a sign-in refused for too many failures into its own answer (jianhua.lockout); keep it last.
     "axes.middleware.AxesMiddleware",
 ]
@@ -117,6 +131,12 @@ CELERY_BEAT_SCHEDULE = {
     # Issues overdue for days go onto the supervision list (dispatch.supervision); every ten rounds.
     "dispatch-sweep-supervision": {"task": "dispatch.sweep_supervision", "schedule": PERIODIC_SECONDS * 10},
 }
+
+# Operations (ops app). /readyz fails "beat" when one of these sweeps (each every PERIODIC_SECONDS) has not
+# run for 2 × PERIODIC_SECONDS (ops.sweeps records the last run in the cache). `manage.py backup` writes
+# a dump, the media and a manifest into a directory per backup under BACKUP_DIR (README, "Backups").
+READINESS_SWEEP_TASKS = ["dispatch.sweep_deadlines", "notifications.tasks.deliver_pending"]
+BACKUP_DIR = Path(env("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups")))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -178,6 +198,18 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# HTTPS (Django's SecurityMiddleware; README, "Production"). With DEBUG off a plain-HTTP request is redirected
+# to https:// – all but the liveness and readiness paths, so that a container's health check over plain HTTP
+# works – and browsers are told to come back over HTTPS only, for SECURE_HSTS_SECONDS (a year; the header
+# goes out over HTTPS only). Behind a TLS proxy the proxy sends X-Forwarded-Proto: https (SECURE_PROXY_SSL_HEADER
+# above), else every request would be redirected again. A trial over plain http:// sets SECURE_SSL_REDIRECT=0
+# (docker-compose.yml's default).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -217,7 +249,8 @@ SPECTACULAR_SETTINGS = {
 # draws the grids on a plain background, which needs no network at all.
 MAP_PROVIDER = env("MAP_PROVIDER", default="osm")
 TIANDITU_KEY = env("TIANDITU_KEY", default="")
-MAP_TILE_URL = env("MAP_TILE_URL", default=None)
+# Read as it is: set but empty means "no base map" (django-environ would turn an empty value into the default).
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL")
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default=None)
 from grids.map_providers import admin_leaflet_config, map_provider  # noqa: E402  (plain Python, no models)
 
@@ -234,18 +267,83 @@ LEAFLET_CONFIG = {
     "RESET_VIEW": False,
 }
 
+# Security headers (README, "Security headers"). The Content-Security-Policy (django-csp) lets scripts run
+# only from the site's own files and from inline scripts carrying the request's nonce (django-leaflet's admin
+# widget; a template writes nonce="{{ request.csp_nonce }}"); pages hand data to their scripts with json_script,
+# which is never executed. Styles may be inline: Leaflet places every tile and marker with style attributes.
+# Images: the site's, data: and blob: (photo previews) and the map provider's tile servers. CSP_REPORT_URI,
+# when set, is where browsers report what the policy blocked.
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+from grids.map_providers import tile_origins  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *tile_origins(_map_provider)],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],  # nothing frames these pages (X-Frame-Options: DENY says it to old browsers)
+        "report-uri": env.list("CSP_REPORT_URI", default=[]) or None,
+    },
+}
+# The full address within the site, only the origin to others: OpenStreetMap's and Tianditu's tile servers
+# refuse (or bill by) requests without a Referer naming the site, while an issue's address never leaves it.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# Location (the filing map) and the camera (a photo taken in the filing form) for this site only; the rest off.
+PERMISSIONS_POLICY = {
+    "geolocation": ["self"],
+    "camera": ["self"],
+    **{feature: [] for feature in (
+        "accelerometer", "ambient-light-sensor", "autoplay", "bluetooth", "browsing-topics", "display-capture",
+        "encrypted-media", "gyroscope", "hid", "idle-detection", "interest-cohort", "local-fonts", "magnetometer",
+        "microphone", "midi", "payment", "publickey-credentials-get", "screen-wake-lock", "serial", "usb",
+        "xr-spatial-tracking",
+    )},
+}
+
 # How long a process may answer point-in-grid lookups from its in-memory index before it checks
 # whether another process changed a boundary (seconds; 0 checks on every lookup).
 GRID_INDEX_CHECK_SECONDS = env.float("GRID_INDEX_CHECK_SECONDS", default=1.0)
 # How often a process asks whether the routing and deadline rules changed (dispatch.rulebook).
 DISPATCH_RULES_CHECK_SECONDS = env.float("DISPATCH_RULES_CHECK_SECONDS", default=1.0)
 
+# Logs (jianhua.logs): every record on the console (stderr) with the request id of the request or Celery task
+# it belongs to; one line per request (logger jianhua.request) and per task (jianhua.task). LOG_FORMAT "json"
+# (the default with DEBUG off: one JSON object per line for a log collector) or "text" (the default with
+# DEBUG on, bin/demo: a line for a person). The Celery worker keeps this configuration (it would replace it).
+LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "jianhua.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "jianhua.logs.JsonFormatter"},
+        "text": {"()": "jianhua.logs.TextFormatter",
+                 "format": "%(asctime)s %(levelname)s %(name)s %(request_tag)s%(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Sentry (jianhua.sentry): unhandled errors of views and tasks, and records logged at ERROR, tagged with the
+# request id; only when SENTRY_DSN is set. No personal data is sent (no user, body or local variables).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from jianhua.sentry import sentry_init  # noqa: E402
+
+    sentry_init(dsn=SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="production"),
+                release=env("SENTRY_RELEASE", default=None),
+                traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))
 
 # Issues (the whistle). Deadlines come from the dispatch app's rules (admin: Deadline rules); these
 # numbers are the last resort when no rule matches: minutes of wall-clock time to report for duty, and
@@ -329,9 +427,17 @@ PHONE_CODES_PER_ADDRESS_PER_HOUR = env.int("PHONE_CODES_PER_ADDRESS_PER_HOUR", d
 # Codes are deleted after this many days (accounts.tasks.purge_phone_codes, daily; the privacy notice says so).
 PHONE_CODE_RETENTION_DAYS = env.int("PHONE_CODE_RETENTION_DAYS", default=30)
 CELERY_BEAT_SCHEDULE["accounts-purge-phone-codes"] = {"task": "accounts.purge_phone_codes", "schedule": 24 * 3600}
+# Personal data over time (issues.retention): the reporter's name, phone and contacts on an issue closed
+# (or rejected, withdrawn) more than PERSONAL_DATA_RETENTION_DAYS ago are erased, daily; the case, its place
+# and its timeline stay. The change history of hand-edited tables (jianhua.history) is only read in the
+# admin: reverting a row from it is off, a change goes through the change form and its checks.
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=730)
+CELERY_BEAT_SCHEDULE["issues-erase-expired-personal-data"] = {"task": "issues.erase_expired_personal_data",
+                                                              "schedule": 24 * 3600}
+SIMPLE_HISTORY_REVERT_DISABLED = True
 # The privacy notice's version (templates/accounts/privacy.html): change it with the text, and residents
 # consent to the new version at their next sign-in. PRIVACY_CONTACT: whom residents write to.
-PRIVACY_NOTICE_VERSION = "2026-12-04"
+PRIVACY_NOTICE_VERSION = "2026-12-04.2"  # .2: case records lose the reporter's contacts after 730 days
 PRIVACY_CONTACT = env("PRIVACY_CONTACT", default="建华区指挥中心 Jianhua District command centre, 0452-12345")
 PHONENUMBER_DEFAULT_REGION = "CN"
 

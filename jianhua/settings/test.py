@@ -20,6 +20,9 @@ MAP_TILE_URL = ""
 LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": [], "OVERLAYS": []}  # every provider: no tiles in tests
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# The test client and live_server speak plain HTTP; a test that wants HTTPS asks with secure=True.
+# The rest of production's security headers, the Content-Security-Policy among them, stay on.
+SECURE_SSL_REDIRECT = False
 # Serve static files straight from the apps and static/, without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -133,6 +133,13 @@ def test_a_whistle_nobody_accepts_is_overdue_for_its_tier(deadline_rules, file_i
     assert overdue.data["deadline"] == "acceptance"
     issue.refresh_from_db()
     assert issue.status == Status.SUBMITTED and issue.response_overdue
+    # The timeline calls it what it is: nobody took the whistle (不作为), not a slow handler (慢作为).
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(community_staff)
+    page = client.get(f"/issues/{issue.number}/").content.decode()
+    assert "不作为" in page and "慢作为" not in page
 
 
 def test_resolution_across_national_day(deadline_rules, file_issue, community_staff, grid_officer, street_staff,

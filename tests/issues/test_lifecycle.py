@@ -64,9 +64,10 @@ WHO_MAY = {
 }
 # Tested apart: the system's own actions (tests/dispatch/test_timers.py, the reopen below) and the
 # assisting departments' (tests/dispatch/test_escalation.py; their release, with every role:
-# tests/dispatch/test_assist_release.py), which need a district dispatch first.
+# tests/dispatch/test_assist_release.py), which need a district dispatch first; the erasure of personal
+# data by the retention sweep (tests/issues/test_retention.py).
 ELSEWHERE = {Action.REOPEN, Action.AUTO_ESCALATE, Action.OVERDUE, Action.SUPERVISE, Action.ASSIST_RESPOND,
-             Action.ASSIST_REPORT, Action.ASSIST_RELEASE}
+             Action.ASSIST_REPORT, Action.ASSIST_RELEASE, Action.ERASE_PERSONAL_DATA}
 
 
 @pytest.fixture

@@ -645,3 +645,33 @@ def test_the_service_layer_is_what_refuses_a_support_on_a_closed_issue(signed_in
     response = client_for(signed_in, "resident2").post(f"/issues/{issue.number}/support/")
     assert response.status_code == 409 and 'id="refusal"' in html(response)
     assert services.Issue.objects.get(pk=issue.pk).supporter_count == 0
+
+
+@pytest.mark.parametrize("tier", [Tier.COMMUNITY, Tier.STREET, Tier.DISTRICT])
+def test_the_confirmation_page_names_the_unit_that_routing_gave_the_whistle(signed_in, file_issue, tier):
+    from dispatch.models import RoutingRule
+    from issues.models import DefaultHandler
+
+    handler = {Tier.COMMUNITY: DefaultHandler.GRID_OFFICER, Tier.STREET: DefaultHandler.STREET,
+               Tier.DISTRICT: DefaultHandler.DEPARTMENT}[tier]
+    department = Department.objects.first() if tier == Tier.DISTRICT else None
+    RoutingRule.objects.create(name="测试", owner_tier=tier, default_handler=handler, department=department, order=1)
+    issue = file_issue()
+    assert issue.owner_tier == tier
+    page = html(client_for(signed_in, "resident").get(f"/whistle/filed/{issue.number}/"))
+    expected = {Tier.COMMUNITY: issue.community.name, Tier.STREET: issue.street.name,
+                Tier.DISTRICT: "区指挥中心"}[tier]
+    assert f"{expected}将负责办理" in page or f"{expected} will take it up" in page
+    others = {issue.community.name, issue.street.name, "区指挥中心"} - {expected}
+    assert not any(f"{name}将负责办理" in page or f"{name} will take it up" in page for name in others)
+
+
+def test_rating_is_offered_once_per_closing_on_the_page_and_in_the_api(signed_in, file_issue, advance, resident):
+    issue = advance(file_issue(), Status.CLOSED)
+    client = client_for(signed_in, "resident")
+    assert 'id="action-rate"' in html(client.get(f"/issues/{issue.number}/"))
+    assert "rate" in client.get(f"/api/v1/issues/{issue.pk}/").json()["actions"]
+    services.issue_rate(issue=issue, actor=resident, rating=Rating.SATISFIED)
+    page = html(client.get(f"/issues/{issue.number}/"))
+    assert 'id="action-rate"' not in page
+    assert "rate" not in client.get(f"/api/v1/issues/{issue.pk}/").json()["actions"]

@@ -10,7 +10,8 @@ DATATYPES = {"string", "number", "datetime", "text", "singlevaluelist", "multiva
 REQUEST_FIELDS = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",
                   "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
                   "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"]
-CREATED_FIELDS = ["service_request_id", "token", "service_notice", "account_id"]
+# A realtime service answers its service_request_id and then, as the spec says, no token.
+CREATED_FIELDS = ["service_request_id", "service_notice", "account_id"]
 
 
 def body(response, fmt):

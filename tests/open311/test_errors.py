@@ -35,10 +35,11 @@ def test_api_key_missing_unknown_or_inactive_is_403(open311, whistle, hotline, f
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_unknown_service_code_is_404_for_a_definition_and_400_for_a_post(open311, whistle, fmt):
+def test_unknown_service_code_is_404_and_a_missing_one_400(open311, whistle, fmt):
     refused(open311.get("services/no-such-thing", fmt), fmt, 404, "no-such-thing")
-    refused(open311.post(whistle(service_code="no-such-thing"), fmt), fmt, 400, "no-such-thing")
+    refused(open311.post(whistle(service_code="no-such-thing"), fmt), fmt, 404, "no-such-thing")
     refused(open311.post(whistle(service_code=None), fmt), fmt, 400, "service_code")
+    refused(open311.post(whistle(service_code=""), fmt), fmt, 400, "service_code")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
