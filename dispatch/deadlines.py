@@ -8,7 +8,7 @@ and ``ISSUE_RESOLUTION_DAYS`` (counted as working days here) answer, so no issue
 """
 from datetime import datetime, timedelta
 
-from django.conf import settings
+from issues.deadlines import DeadlineTerms, settings_terms
 
 from .calendar import add_working_days
 from .models import DeadlineRule
@@ -28,21 +28,20 @@ def rule_for(issue) -> DeadlineRule | None:
     return min(rules, key=lambda rule: rank[rule.category_id], default=None)
 
 
+def terms(*, issue) -> DeadlineTerms:
+    """The most specific rule's numbers, or the settings' (counted as working days here)."""
+    rule = rule_for(issue)
+    if rule is None:
+        return settings_terms(issue, working_days=True)
+    return DeadlineTerms(response_minutes=rule.response_minutes, resolution_days=rule.resolution_working_days,
+                         working_days=True)
+
+
 def response_due(*, issue, start: datetime) -> datetime:
     """Wall-clock minutes: 30 minutes is 30 minutes on a Sunday too (departments are on duty)."""
-    rule = rule_for(issue)
-    if rule is not None:
-        minutes = rule.response_minutes
-    else:
-        minutes = settings.ISSUE_RESPONSE_MINUTES.get(issue.priority, settings.ISSUE_RESPONSE_MINUTES["normal"])
-    return start + timedelta(minutes=minutes)
+    return start + timedelta(minutes=terms(issue=issue).response_minutes)
 
 
 def resolution_due(*, issue, start: datetime) -> datetime:
     """Working days on the mainland China calendar (``dispatch.calendar.add_working_days``)."""
-    rule = rule_for(issue)
-    if rule is not None:
-        days = rule.resolution_working_days
-    else:
-        days = settings.ISSUE_RESOLUTION_DAYS.get(issue.priority, settings.ISSUE_RESOLUTION_DAYS["normal"])
-    return add_working_days(start, days)
+    return add_working_days(start, terms(issue=issue).resolution_days)

@@ -18,8 +18,9 @@ from django.utils.html import strip_tags
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from issues import deadlines
 from issues.lifecycle import Status
-from issues.models import Category, CategoryAttribute, Channel, Issue, Priority, RejectReason, Tier
+from issues.models import Category, CategoryAttribute, Channel, Issue, RejectReason, Tier
 from issues.rules import public_text
 
 CLOSED_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.WITHDRAWN})
@@ -49,12 +50,16 @@ def service_name(category: Category) -> str:
     return category.name
 
 
-def service_notice(priority: str = Priority.NORMAL) -> str:
-    return _("The handler reports for duty within %(minutes)s minutes of dispatch; an accepted whistle is "
-             "resolved within %(days)s days.") % {
-        "minutes": settings.ISSUE_RESPONSE_MINUTES.get(priority, settings.ISSUE_RESPONSE_MINUTES["normal"]),
-        "days": settings.ISSUE_RESOLUTION_DAYS.get(priority, settings.ISSUE_RESOLUTION_DAYS["normal"]),
-    }
+def service_notice(issue: Issue, *, terms: deadlines.DeadlineTerms | None = None) -> str:
+    """The deadlines that apply to this request (the deadline rules for its tier, priority and category)."""
+    terms = terms or deadlines.terms(issue=issue)
+    if terms.working_days:
+        text = _("The handler reports for duty within %(minutes)s minutes of dispatch; an accepted whistle is "
+                 "resolved within %(days)s working days.")
+    else:
+        text = _("The handler reports for duty within %(minutes)s minutes of dispatch; an accepted whistle is "
+                 "resolved within %(days)s days.")
+    return text % {"minutes": terms.response_minutes, "days": terms.resolution_days}
 
 
 def service(category: Category, *, has_attributes: bool) -> dict:
@@ -141,7 +146,19 @@ def request_description(issue: Issue) -> str:
     return strip_tags(public_text(f"{issue.title}: {issue.description}"))
 
 
-def service_request(issue: Issue) -> dict:
+def service_requests(issues) -> list[dict]:
+    """GET requests' answer: the deadline terms are asked once per tier × priority × category, not per request."""
+    terms = {}
+    answers = []
+    for issue in issues:
+        key = (issue.owner_tier, issue.priority, issue.category_id)
+        if key not in terms:
+            terms[key] = deadlines.terms(issue=issue)
+        answers.append(service_request(issue, terms=terms[key]))
+    return answers
+
+
+def service_request(issue: Issue, *, terms: deadlines.DeadlineTerms | None = None) -> dict:
     return {
         "service_request_id": issue.number,
         "status": open311_status(issue.status),
@@ -150,7 +167,7 @@ def service_request(issue: Issue) -> dict:
         "service_code": issue.category.code,
         "description": request_description(issue),
         "agency_responsible": agency_responsible(issue),
-        "service_notice": service_notice(issue.priority),
+        "service_notice": service_notice(issue, terms=terms),
         "requested_datetime": w3c(issue.created_at),
         "updated_datetime": w3c(updated(issue)),
         "expected_datetime": w3c(issue.resolution_due),
@@ -167,7 +184,7 @@ def created(issue: Issue) -> dict:
     """POST's answer. Our services are realtime, so it carries the service_request_id and, as the spec
     says, then no token; ``account_id`` is ours for the person (we keep none for callers: null), never
     an echo of what the client sent – nothing a caller told the client comes back."""
-    return {"service_request_id": issue.number, "service_notice": service_notice(issue.priority),
+    return {"service_request_id": issue.number, "service_notice": service_notice(issue),
             "account_id": None}
 
 

@@ -254,7 +254,7 @@ class RequestListView(Open311View):
             start, end = _window(self.param("start_date"), self.param("end_date"))
             filters = selectors.RequestFilters(service_codes=_split(*self.params("service_code")), statuses=statuses,
                                                start=start, end=end)
-        return Response([answers.service_request(issue) for issue in selectors.request_list(filters)])
+        return Response(answers.service_requests(selectors.request_list(filters)))
 
     @extend_schema(
         tags=TAGS, operation_id="open311_request_create", summary="POST requests", parameters=[FORMAT],

@@ -313,13 +313,31 @@ def test_numbers_typed_into_the_words_are_masked_in_public_answers(open311, whis
 
 def test_listing_requests_takes_the_same_queries_however_many_there_are(open311, whistle, file_issue, advance,
                                                                        community_staff, django_assert_num_queries):
+    # The requests, and the deadline rules' revision for the service notices (dispatch.rulebook: checked on
+    # every call in the tests, at most once a second in production).
     file(open311, whistle)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         assert len(requests_of(open311.get("requests"), "json")) == 1
     for _ in range(4):
         file(open311, whistle)
     advance(file_issue(), Status.DISPATCHED)  # a handler, a deadline
     services.issue_reject(issue=file_issue(), actor=community_staff, reason="duplicate",
                           duplicate_of=Issue.objects.get(number=file(open311, whistle)))
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         assert len(requests_of(open311.get("requests"), "json")) == 8
+
+
+def test_the_service_notice_quotes_the_deadline_rules_that_apply_not_the_settings_fallback(
+        open311, whistle, categories, settings):
+    from dispatch.models import DeadlineRule
+    from issues.models import Tier
+
+    garbage = categories.get(code="garbage")
+    DeadlineRule.objects.create(tier=Tier.COMMUNITY, priority=Priority.NORMAL, category=garbage,
+                                response_minutes=45, resolution_working_days=3)
+    created = created_of(open311.post(whistle(), "json"), "json")
+    issue = Issue.objects.get(number=created["service_request_id"])
+    for notice in (created["service_notice"], body(open311.get(f"requests/{issue.number}"), "json")[0]["service_notice"]):
+        assert "45" in notice and ("3 个工作日" in notice or "3 working days" in notice)
+        assert str(settings.ISSUE_RESPONSE_MINUTES["normal"]) not in notice  # 120, the fallback
+    assert issue.response_due is not None
