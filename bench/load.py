@@ -582,7 +582,7 @@ def main():
                                        "open311: GET requests", "open311: POST request"])
         print()
         print("\n".join(rows))
-        print(f"\nofficers' steps (status: count): " + "; ".join(
+        print("\nofficers' steps (status: count): " + "; ".join(
             f"{a} {dict(sorted(c.items()))}" for a, c in sorted(results["actions"].items())))
         timeline = faults.timeline if faults else {}
         if faults:

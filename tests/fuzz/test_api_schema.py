@@ -10,7 +10,6 @@ PostgreSQL, Schemathesis' coverage cases, from a fixed seed (FUZZ_SEED); no exam
 written. README, "Run the tests", says how to fuzz harder."""
 import os
 
-import pytest
 import schemathesis
 from django.conf import settings
 from django.db import transaction
