@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from grids.models import Department, Role
 from grids.selectors import grid_place
 from grids.views import base_map_config, base_map_tiles
+from jianhua.pages import refused
 from jianhua.pagination import LargeListPaginator
 
 from . import forms, retention, rules, selectors, services
@@ -39,10 +40,6 @@ MY_WHISTLES_PER_PAGE = 20
 
 # Who may open a page ------------------------------------------------------------------------------
 
-def _refused(request, message, status=403):
-    return render(request, "issues/refused.html", {"message": message}, status=status)
-
-
 def _role_required(allowed, message):
     """login_required, then 403 with ``message`` for a signed-in account ``allowed(user)`` refuses."""
 
@@ -51,7 +48,7 @@ def _role_required(allowed, message):
         @login_required
         def wrapped(request, *args, **kwargs):
             if not allowed(request.user):
-                return _refused(request, message)
+                return refused(request, message)
             return view(request, *args, **kwargs)
 
         return wrapped
@@ -77,7 +74,7 @@ def whistle_new(request):
     if request.user.is_authenticated and not _is_resident(request.user):
         if rules.may_file_for_others(request.user):
             return redirect("issues:work-file")  # staff file on a caller's behalf, with the channel
-        return _refused(request, _("Only residents blow the whistle here."))
+        return refused(request, _("Only residents blow the whistle here."))
     return _filing_page(request, forms.WhistleForm, on_behalf=False)
 
 
@@ -104,7 +101,7 @@ def _filing_page(request, form_class, *, on_behalf):
                 submission, status = forms.service_result(
                     form, lambda: services.issue_submit(filed_by=request.user, **form.submission()))
             except services.PermissionRefused as error:
-                return _refused(request, error.message)
+                return refused(request, error.message)
             if submission is not None:
                 return redirect("issues:whistle-filed", number=submission.issue.number)
     else:
@@ -283,10 +280,10 @@ def issue_act(request, number, action):
         except services.InvalidInput as error:
             forms.add_service_error(form, error)
         except services.PermissionRefused as error:
-            return _refused(request, error.message)
+            return refused(request, error.message)
         except services.Conflict as error:
             if action == Action.SUPPORT:
-                return _refused(request, error.message, status=409)
+                return refused(request, error.message, status=409)
             messages.error(request, error.message)
             fresh = selectors.issue_detail_for(request.user, number=number)
             return _issue_page(request, fresh, kept=(action, request.POST), status=409)
@@ -295,7 +292,7 @@ def issue_act(request, number, action):
             return redirect("issues:issue", number=number)
     if action == Action.SUPPORT:
         # Never the full page: the supporter may not see the issue's details.
-        return _refused(request, " ".join(form.non_field_errors()), status=400)
+        return refused(request, " ".join(form.non_field_errors()), status=400)
     return _issue_page(request, issue, bound=(action, form), status=400)
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from grids.models import Community, Department, District, Grid, Street
 from grids.views import base_map_config
 from issues.lifecycle import OPEN_STATUSES
+from jianhua.pages import refused
 
 from . import exports, kpis
 
@@ -85,10 +86,6 @@ AREA_CODE = r"^[0-9]{1,24}$"
 
 # Who may look -------------------------------------------------------------------------------------
 
-def _refused(request, message, status=403):
-    return render(request, "issues/refused.html", {"message": message}, status=status)
-
-
 def figures_required(view):
     """Signed in (else the login page), and someone with figures to see (else 403): staff in their area."""
 
@@ -97,7 +94,7 @@ def figures_required(view):
     def wrapped(request, *args, **kwargs):
         scope = kpis.Scope.for_user(request.user)
         if scope is None:
-            return _refused(request, _("The dashboard is for grid, community, street, department and district "
+            return refused(request, _("The dashboard is for grid, community, street, department and district "
                                        "staff."))
         return view(request, scope, *args, **kwargs)
 
@@ -372,7 +369,7 @@ def evaluation(request, scope):
     form = EvaluationForm(request.GET)
     if not form.is_valid():
         name, errors = next(iter(form.errors.items()))
-        return _refused(request, f"{name}: {errors[0]}", status=400)
+        return refused(request, f"{name}: {errors[0]}", status=400)
     data = form.cleaned_data
     today = timezone.localdate()
     month = last_month(today)

@@ -20,9 +20,9 @@ from issues import selectors as issue_selectors
 from issues.forms import add_service_error, service_result
 from issues.models import Tier
 from issues.services import Conflict, InvalidInput, PermissionRefused
-from issues.views import _refused
 from jianhua import exports
 from jianhua.exports import Column
+from jianhua.pages import refused
 
 from .. import accountability
 from ..models import Outcome, RecordKind, RecordState
@@ -132,7 +132,7 @@ EXPORT_COLUMNS = (
 def record_list(request):
     """The accountability list in the user's scope: filters, counts per state, one page of records."""
     if not accountability.may_see_list(request.user):
-        return _refused(request, _("The accountability list is for grid and district staff."))
+        return refused(request, _("The accountability list is for grid and district staff."))
     filters = RecordFilterForm(request.GET)
     wanted = filters.record_filters()
     records = accountability.record_list_for(request.user, filters=wanted)
@@ -188,7 +188,7 @@ def record_decide(request, pk, decision):
     form_class, service, kwargs = DECISIONS[decision]
     record = accountability.record_detail_for(request.user, pk=pk)
     if not accountability.may_decide(request.user):
-        return _refused(request, accountability.refusal_to_decide())
+        return refused(request, accountability.refusal_to_decide())
     form = form_class(request.POST, record=record, auto_id=f"id_{decision}_%s")
     if form.is_valid():
         try:
@@ -196,7 +196,7 @@ def record_decide(request, pk, decision):
         except InvalidInput as error:
             add_service_error(form, error)
         except PermissionRefused as error:
-            return _refused(request, error.message)
+            return refused(request, error.message)
         except Conflict as error:
             messages.error(request, error.message)
             fresh = accountability.record_detail_for(request.user, pk=pk)
@@ -212,10 +212,10 @@ def record_decide(request, pk, decision):
 def record_new(request):
     """A record by hand, for the issue named by ``?issue=<tracking number>``."""
     if not accountability.may_record(request.user):
-        return _refused(request, accountability.refusal_to_record())
+        return refused(request, accountability.refusal_to_record())
     number = (request.GET.get("issue") or request.POST.get("issue") or "").strip()
     if not number:
-        return _refused(request, _("Open the issue first and record from its page."), status=400)
+        return refused(request, _("Open the issue first and record from its page."), status=400)
     try:
         issue = issue_selectors.issue_detail_for(request.user, number=number, timeline=False)
     except Http404:
@@ -228,7 +228,7 @@ def record_new(request):
                 record, status = service_result(
                     form, lambda: accountability.record_manual(issue=issue, actor=request.user, **form.service_kwargs()))
             except PermissionRefused as error:
-                return _refused(request, error.message)
+                return refused(request, error.message)
             if record is not None:
                 messages.success(request, _("The record is on the accountability list."))
                 return redirect("dispatch:accountability-record", pk=record.pk)

@@ -18,9 +18,10 @@ from django.views.decorators.http import require_POST
 from issues import rules, selectors
 from issues.forms import service_result
 from issues.services import PermissionRefused
-from issues.views import _refused, staff_required
+from issues.views import staff_required
 from jianhua import exports
 from jianhua.exports import Column
+from jianhua.pages import refused
 
 from .. import supervision
 from ..models import SupervisionSource, SupervisionState
@@ -187,7 +188,7 @@ def item_list(request):
 def item_new(request):
     """Put an issue on supervision (command centre, district leaders); ``?issue=<number>`` prefills it."""
     if not supervision.may_supervise(request.user):
-        return _refused(request, _("Only the district command centre or a district leader puts issues on supervision."))
+        return refused(request, _("Only the district command centre or a district leader puts issues on supervision."))
     status = 200
     if request.method == "POST":
         form = SupervisionOpenForm(request.POST, user=request.user)
@@ -197,7 +198,7 @@ def item_new(request):
                 item, status = service_result(
                     form, lambda: supervision.supervision_open(actor=request.user, **form.cleaned_data))
             except PermissionRefused as error:
-                return _refused(request, error.message)
+                return refused(request, error.message)
             if item is not None:
                 messages.success(request, _("%(number)s is on the supervision list.") % {"number": item.issue.number})
                 return redirect("dispatch:supervision-item", pk=item.pk)
@@ -238,7 +239,7 @@ def _post_to_item(request, pk, kind, form_class, service):
         try:
             _done, status = service_result(form, lambda: service(item=item, actor=request.user, **form.cleaned_data))
         except PermissionRefused as error:
-            return _refused(request, error.message)
+            return refused(request, error.message)
         if status == 200:
             messages.success(request, _("Instruction recorded.") if kind == "instruction" else _("Progress reported."))
             return redirect("dispatch:supervision-item", pk=item.pk)
@@ -271,7 +272,7 @@ def meeting_list(request):
 @staff_required
 def meeting_new(request):
     if not supervision.may_supervise(request.user):
-        return _refused(request, _("Only the district command centre or a district leader records dispatch meetings."))
+        return refused(request, _("Only the district command centre or a district leader records dispatch meetings."))
     status = 200
     if request.method == "POST":
         form = MeetingForm(request.POST)
@@ -281,7 +282,7 @@ def meeting_new(request):
                 meeting, status = service_result(
                     form, lambda: supervision.meeting_record(actor=request.user, **form.service_kwargs()))
             except PermissionRefused as error:
-                return _refused(request, error.message)
+                return refused(request, error.message)
             if meeting is not None:
                 messages.success(request, _("The meeting is recorded."))
                 return redirect("dispatch:supervision-meeting", pk=meeting.pk)
