@@ -175,12 +175,15 @@ def may_handle(candidate, issue: Issue) -> bool:
     serving the issue's place (a grid officer of its grid, community staff of its community, …)."""
     if not candidate.is_active:
         return False
-    allowed = {
-        Tier.COMMUNITY: {Role.GRID_OFFICER, Role.COMMUNITY_STAFF},
-        Tier.STREET: {Role.GRID_OFFICER, Role.COMMUNITY_STAFF, Role.STREET_STAFF},
-        Tier.DISTRICT: {Role.GRID_OFFICER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.COMMAND_CENTRE},
-    }[Tier(issue.owner_tier)]
-    return candidate.role in allowed and serves_place_of(candidate, issue)
+    return candidate.role in HANDLER_ROLES[Tier(issue.owner_tier)] and serves_place_of(candidate, issue)
+
+
+# Whom each owning tier may dispatch to: staff at or below it (``may_handle``; ``selectors.handler_candidates``).
+HANDLER_ROLES = {
+    Tier.COMMUNITY: frozenset({Role.GRID_OFFICER, Role.COMMUNITY_STAFF}),
+    Tier.STREET: frozenset({Role.GRID_OFFICER, Role.COMMUNITY_STAFF, Role.STREET_STAFF}),
+    Tier.DISTRICT: frozenset({Role.GRID_OFFICER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.COMMAND_CENTRE}),
+}
 
 
 def may_dispatch_to_department(issue: Issue) -> bool:

@@ -187,11 +187,7 @@ def releasable_assists(issue: Issue) -> list[IssueAssist]:
 
 def handler_candidates(issue: Issue) -> QuerySet[User]:
     """The accounts the owning tier may dispatch the issue to (the rule is ``rules.may_handle``)."""
-    roles = {
-        Tier.COMMUNITY: [Role.GRID_OFFICER, Role.COMMUNITY_STAFF],
-        Tier.STREET: [Role.GRID_OFFICER, Role.COMMUNITY_STAFF, Role.STREET_STAFF],
-        Tier.DISTRICT: [Role.GRID_OFFICER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.COMMAND_CENTRE],
-    }[Tier(issue.owner_tier)]
+    roles = sorted(rules.HANDLER_ROLES[Tier(issue.owner_tier)])
     place = Q(grid_id=issue.grid_id) | Q(community_id=issue.community_id) | Q(street_id=issue.street_id)
     if issue.owner_tier == Tier.DISTRICT:
         place |= Q(role=Role.COMMAND_CENTRE)

@@ -320,3 +320,21 @@ def test_the_supervision_list_exports_every_matching_item(signed_in, command_cen
     book = load_workbook(io.BytesIO(b"".join(client.get("/supervision/?format=xlsx").streaming_content)))
     sheet = book.active
     assert sheet.max_row == 4 and {sheet.cell(row=r, column=9).value for r in range(2, 5)} == {"限期办结"}
+
+
+@pytest.mark.parametrize("role", [Role.COMMAND_CENTRE, Role.LEADER, Role.INSPECTOR, Role.STREET_STAFF,
+                                  Role.COMMUNITY_STAFF, Role.GRID_OFFICER])
+def test_the_issue_page_offers_supervision_and_accountability_to_exactly_whom_the_services_accept(
+        signed_in, file_issue, role):
+    from dispatch import accountability
+
+    issue = file_issue()
+    user = next(u for u in User.objects.filter(role=role, is_active=True).select_related("grid", "community", "street")
+                if u.role in (Role.COMMAND_CENTRE, Role.LEADER, Role.INSPECTOR) or u.grid_id == issue.grid_id
+                or u.community_id == issue.community_id or u.street_id == issue.street_id)
+    page = signed_in(user).get(f"/issues/{issue.number}/")
+    assert page.status_code == 200
+    assert (b'id="supervise-issue"' in page.content) == supervision.may_supervise(user)
+    assert (b'id="record-accountability"' in page.content) == accountability.may_record(user)
+    assert supervision.may_supervise(user) == (role in (Role.COMMAND_CENTRE, Role.LEADER))
+    assert accountability.may_record(user) == (role in (Role.COMMAND_CENTRE, Role.LEADER, Role.INSPECTOR))
