@@ -20,7 +20,7 @@ class Status(models.TextChoices):
     RESPONDED = "responded", gettext_lazy("Reported for duty")  # 已报到: the handler is on it
     RESOLVED = "resolved", gettext_lazy("Resolved")  # 已办结: result reported, the owner verifies
     CLOSED = "closed", gettext_lazy("Closed")  # 已销号: crossed off; the resident rates
-    ESCALATED = "escalated", gettext_lazy("Escalated")  # 已吹哨上报: waiting for the next tier (dispatch app)
+    ESCALATED = "escalated", gettext_lazy("Escalated")  # 已吹哨上报: the tier above has yet to accept it
 
 
 OPEN_STATUSES = frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.DISPATCHED, Status.RESPONDED, Status.RESOLVED,
