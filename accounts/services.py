@@ -35,6 +35,7 @@ from rest_framework.authtoken.models import Token
 from grids.models import DELETED_USERNAME_PREFIX, Role
 from issues.models import Issue
 from issues.retention import ErasureReason, issues_personal_data_erase
+from jianhua.errors import ServiceError
 from notifications.models import Notification, OutboxMessage
 from notifications.sms import send_sms
 
@@ -48,15 +49,13 @@ SMS_TEXT = "【建华区吹哨报到】验证码 {code}，{minutes}分钟内有�
 CODE_DIGITS = 6
 
 
-class PhoneSignInError(Exception):
+class PhoneSignInError(ServiceError):
     def __init__(self, message, *, field="phone", status=400, retry_after=None):
-        super().__init__(message)
-        self.message, self.field, self.status, self.retry_after = message, field, status, retry_after
+        super().__init__(message, field=field, status_code=status, retry_after=retry_after)
 
     @property
-    def headers(self) -> dict:
-        """The HTTP headers of the answer: Retry-After for a limit."""
-        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
+    def status(self) -> int:
+        return self.status_code
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from grids.locate import OutsideDistrict, grid_locate
 from grids.models import Department, Grid, Role, User
+from jianhua.errors import ServiceError
 
 from . import attributes as category_attributes
 from . import deadlines, routing, rules, signals
@@ -49,13 +50,8 @@ from .models import (
 from .photos import PreparedPhoto
 
 
-class IssueError(Exception):
+class IssueError(ServiceError):
     status_code = 400
-
-    def __init__(self, message, *, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class InvalidInput(IssueError):
@@ -76,8 +72,7 @@ class TooManyFilings(Conflict):
     status_code = 429
 
     def __init__(self, message, *, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
+        super().__init__(message, retry_after=retry_after)
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,21 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import exceptions, serializers
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .errors import ServiceError
+
 
 def exception_handler(exc, context):
-    """DRF's handler, plus model validation errors as 400s instead of 500s.
+    """DRF's handler, plus a service's refusal (``jianhua.errors.ServiceError``) as its own status with
+    ``{"detail": "...", "field": ...}``, and model validation errors as 400s instead of 500s.
 
-    Errors are ``{"detail": "..."}`` or, for field errors, ``{"field": ["..."]}`` as DRF gives them.
+    DRF's own errors are ``{"detail": "..."}`` or, for field errors, ``{"field": ["..."]}`` as DRF gives them.
     """
+    if isinstance(exc, ServiceError):
+        return Response({"detail": exc.message, "field": exc.field}, status=exc.status_code, headers=exc.headers)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     return drf_exception_handler(exc, context)

@@ -28,10 +28,6 @@ class PhoneTokenRequestSerializer(PhoneCodeRequestSerializer):
     code = serializers.CharField(max_length=12, help_text="the 6-digit code from the text message")
 
 
-def _error(error: services.PhoneSignInError) -> Response:
-    return Response({"detail": error.message, "field": error.field}, status=error.status, headers=error.headers)
-
-
 def _valid(serializer_class, request):
     query = serializer_class(data=request.data)
     query.is_valid(raise_exception=True)
@@ -53,11 +49,8 @@ class PhoneCodeView(APIView):
     def post(self, request):
         data = _valid(PhoneCodeRequestSerializer, request)
         version = services.accepted_notice_version(data["consent"], data.get("notice_version"))
-        try:
-            row = services.phone_code_request(phone=data["phone"], consent_version=version,
-                                              client_ip=get_client_ip_address(request._request))
-        except services.PhoneSignInError as error:
-            return _error(error)
+        row = services.phone_code_request(phone=data["phone"], consent_version=version,
+                                          client_ip=get_client_ip_address(request._request))
         return Response({"phone": masked_phone(row.number), "expires_in": settings.PHONE_CODE_VALID_SECONDS,
                          "resend_after": settings.PHONE_CODE_RESEND_SECONDS}, status=status.HTTP_202_ACCEPTED)
 
@@ -75,11 +68,8 @@ class PhoneTokenView(APIView):
     def post(self, request):
         data = _valid(PhoneTokenRequestSerializer, request)
         version = services.accepted_notice_version(data["consent"], data.get("notice_version"))
-        try:
-            signed_in = services.phone_code_verify(phone=data["phone"], code=data["code"], consent_version=version,
-                                                   client_ip=get_client_ip_address(request._request))
-        except services.PhoneSignInError as error:
-            return _error(error)
+        signed_in = services.phone_code_verify(phone=data["phone"], code=data["code"], consent_version=version,
+                                               client_ip=get_client_ip_address(request._request))
         token, _created = Token.objects.get_or_create(user=signed_in.user)
         user_logged_in.send(sender=signed_in.user.__class__, request=request._request, user=signed_in.user)
         return Response({"token": token.key, "created": signed_in.created})
@@ -97,8 +87,5 @@ class MyDataView(APIView):
 
     @extend_schema(tags=["auth"], responses={204: None, 403: OpenApiResponse(ERROR, description="not a resident")})
     def delete(self, request):
-        try:
-            services.account_delete(user=request.user)
-        except services.PhoneSignInError as error:
-            return _error(error)
+        services.account_delete(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -14,7 +14,6 @@ from grids.models import Department, User
 from issues import selectors as issue_selectors
 from issues.api.serializers import RefSerializer
 from issues.models import Tier
-from issues.services import IssueError
 from jianhua.api import Router, SlugRelatedField
 
 from .. import accountability
@@ -181,11 +180,6 @@ class AccountabilityRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
 
     def get_object(self) -> AccountabilityRecord:
         return accountability.record_detail_for(self.request.user, pk=self.kwargs["pk"])
-
-    def handle_exception(self, exc):
-        if isinstance(exc, IssueError):
-            return Response({"detail": exc.message, "field": exc.field}, status=exc.status_code)
-        return super().handle_exception(exc)
 
     @extend_schema(parameters=[RecordFilterSerializer])
     def list(self, request, *args, **kwargs):

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from grids.models import User
 from issues.lifecycle import Status
 from issues.models import Issue
-from issues.services import IssueError, PermissionRefused
+from issues.services import PermissionRefused
 from jianhua.api import Router, SlugRelatedField
 
 from .. import supervision
@@ -215,11 +215,6 @@ class MeetingCreateSerializer(serializers.Serializer):
 class _SupervisionViewSet(viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
     filter_backends: list = []
-
-    def handle_exception(self, exc):
-        if isinstance(exc, IssueError):
-            return Response({"detail": exc.message, "field": exc.field}, status=exc.status_code)
-        return super().handle_exception(exc)
 
     def _refuse_unless_supervising(self, request, message):
         # Before the input is read: a refused user learns nothing about which issues or items exist.

@@ -64,14 +64,6 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_object(self) -> Issue:
         return selectors.issue_detail_for(self.request.user, pk=self.kwargs["pk"], timeline=self.action == "events")
 
-    def handle_exception(self, exc):
-        if isinstance(exc, services.IssueError):
-            response = Response({"detail": exc.message, "field": exc.field}, status=exc.status_code)
-            if isinstance(exc, services.TooManyFilings):
-                response["Retry-After"] = str(exc.retry_after)
-            return response
-        return super().handle_exception(exc)
-
     @extend_schema(parameters=[IssueFilterSerializer])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
