@@ -223,6 +223,8 @@ ROLE_LEVEL = {
     Role.INTAKE_CLIENT: None,
 }
 AREA_FIELDS = ("district", "street", "community", "grid", "department")
+# The levels of a place within the district: staff of one see the issues of their grid, community or street.
+PLACE_LEVELS = frozenset({Level.STREET, Level.COMMUNITY, Level.GRID})
 # The username of an account its holder closed is this prefix and its id (User.is_deleted).
 DELETED_USERNAME_PREFIX = "deleted-"
 

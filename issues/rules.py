@@ -12,7 +12,7 @@ import re
 
 from django.utils.translation import gettext as _
 
-from grids.models import Role
+from grids.models import PLACE_LEVELS, Role
 
 from .lifecycle import Actor, Transition
 from .models import Issue, Tier
@@ -32,15 +32,11 @@ def is_staff_member(user) -> bool:
 
 def serves_place_of(user, issue: Issue) -> bool:
     """The issue lies in the area this staff member serves."""
-    role = user.role
-    if role in DISTRICT_WIDE:
+    if user.role in DISTRICT_WIDE:
         return True
-    if role == Role.GRID_OFFICER:
-        return user.grid_id == issue.grid_id
-    if role == Role.COMMUNITY_STAFF:
-        return user.community_id == issue.community_id
-    if role == Role.STREET_STAFF:
-        return user.street_id == issue.street_id
+    level = user.level
+    if level in PLACE_LEVELS:
+        return getattr(user, f"{level}_id") == getattr(issue, f"{level}_id")
     return False
 
 

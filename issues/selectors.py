@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from grids.models import Community, Grid, Role, Street, User
+from grids.models import PLACE_LEVELS, Community, Grid, Role, Street, User
 
 from . import rules
 from .lifecycle import OPEN_STATUSES, Action, Actor, Transition, actions_from
@@ -48,8 +48,8 @@ def staff_visibility_q(user, prefix: str = "", *, handed_to_them: bool = True) -
         issue_ref = OuterRef(f"{prefix.removesuffix('__')}_id" if prefix else "pk")
         assisting = IssueAssist.objects.filter(issue=issue_ref, department_id=user.department_id)
         return Q(**{f"{prefix}handler_department_id": user.department_id}) | Exists(assisting)
-    field = {Role.GRID_OFFICER: "grid", Role.COMMUNITY_STAFF: "community", Role.STREET_STAFF: "street"}.get(role)
-    if field is None:
+    field = user.level
+    if field not in PLACE_LEVELS:
         return None
     place = Q(**{f"{prefix}{field}_id": getattr(user, f"{field}_id")})
     return place | Q(**{f"{prefix}handler": user}) if handed_to_them else place

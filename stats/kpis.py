@@ -53,7 +53,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.models import Community, Department, Grid, Role, Street
+from grids.models import Community, Department, Grid, Street
 from issues import rules
 from issues.lifecycle import OPEN_STATUSES
 from issues.models import Category, Channel, Issue, Tier
@@ -110,8 +110,7 @@ class Scope:
             return None
         if user.role in rules.DISTRICT_WIDE:
             return cls("district")
-        level = {Role.STREET_STAFF: "street", Role.COMMUNITY_STAFF: "community", Role.GRID_OFFICER: "grid",
-                 Role.DEPARTMENT_STAFF: "department"}.get(user.role)
+        level = user.level  # street, community, grid or department (the district roles are above)
         area_id = getattr(user, f"{level}_id", None) if level else None
         return cls(level, area_id) if area_id else None
 
