@@ -1,7 +1,7 @@
 """Pages of the whistle, mounted at the site root (see jianhua/urls.py)."""
 from django.urls import path
 
-from . import list_views, views
+from . import problem_list_views, views
 
 app_name = "issues"
 urlpatterns = [
@@ -14,8 +14,8 @@ urlpatterns = [
     path("work/", views.work_queue, name="work-queue"),
     path("work/file/", views.work_file, name="work-file"),
     # The problem lists (问题清单) of each tier
-    path("lists/", list_views.problem_lists, name="problem-lists"),
-    path("lists/<slug:tier>/<str:code>/", list_views.problem_list_page, name="problem-list"),
+    path("lists/", problem_list_views.problem_lists, name="problem-lists"),
+    path("lists/<slug:tier>/<str:code>/", problem_list_views.problem_list_page, name="problem-list"),
     # One issue: the page, its actions, its photos
     path("issues/<str:number>/", views.issue_detail, name="issue"),
     path("issues/<str:number>/photos/<int:photo_id>/", views.issue_photo, {"size": "full"}, name="issue-photo"),

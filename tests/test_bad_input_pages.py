@@ -33,7 +33,7 @@ PATH_GARBAGE = {"IntConverter": ["0", HUGE], "SlugConverter": ["abc", "x" * 300]
                 "StringConverter": ["abc", "JH-20260101-9999", "a\x00b", "x" * 300, "%E4%B8%AD"]}
 # Query-string names some views read directly, not through a form.
 EXTRA_PARAMS = ["page", "format", "next", "issue", "kind", "grid", "year", "month", "start", "end", "period", "lang"]
-FORM_MODULES = ["issues.forms", "issues.list_views", "dispatch.views.supervision", "dispatch.views.accountability",
+FORM_MODULES = ["issues.forms", "issues.problem_list_views", "dispatch.views.supervision", "dispatch.views.accountability",
                 "stats.views", "accounts.forms", "accounts.views"]
 
 

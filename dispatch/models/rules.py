@@ -1,6 +1,6 @@
-"""Dispatch's rules: routing (which tier accepts a new issue, who handles it by default), the
-deadline matrix (tier × priority × optional category) and the district's corrections to the
-working-day calendar."""
+"""Dispatch's rules as configuration, edited in the admin: routing (which tier accepts a new issue, who
+handles it by default), the deadline matrix (tier × priority × optional category) and the district's
+corrections to the working-day calendar. (Permissions – who may do what – are ``issues.rules``.)"""
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models

@@ -25,7 +25,7 @@ from jianhua.pagination import StandardPagination
 
 from .. import problem_list, rules
 from ..lifecycle import Status
-from ..list_views import EXPORT_TYPES, export_response
+from ..problem_list_views import EXPORT_TYPES, export_response
 from ..models import EntryState, Priority, Tier
 from .serializers import PersonSerializer, RefSerializer
 
