@@ -7,13 +7,10 @@ from django.conf import settings
 from django.test import Client
 
 from grids.models import Grid, User
-from tests.conftest import require_tool
 from tests.issues.conftest import categories, file_issue, garbage, spot_in_officers_grid  # noqa: F401 (fixtures)
+from tests.stats.test_browser_dashboard import browser  # noqa: F401 (the suite's Chromium, as a fixture)
 
 pytestmark = [pytest.mark.browser]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
 TIMEOUT_MS = 30_000  # the dashboard asks for every figure at once; CI shares two cores
 # Before any script of the page: remember every violation the browser reports, and print() without a dialog.
 WATCH = """
@@ -24,23 +21,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 window.print = () => { document.documentElement.dataset.printed = "1"; };
 """
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    require_tool(CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop running in this thread; the ORM calls the test makes
-    # meanwhile are ordinary blocking calls, which Django would otherwise refuse.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        from django.db import connections
-
-        connections.close_all()
 
 
 @pytest.fixture

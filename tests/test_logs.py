@@ -22,6 +22,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from jianhua.celery import app
+from tests.notifications.conftest import eager_delivery  # noqa: F401 (fixture)
 from jianhua.logs import request_id_bound
 from jianhua.urls import urlpatterns as project_urlpatterns
 from notifications import services as notification_services
@@ -65,15 +66,6 @@ def log_lines():
     finally:
         root.removeHandler(handler)
         root.level = level
-
-
-@pytest.fixture
-def eager_tasks():
-    """Tasks run inside the caller, as in the embedded default and bin/demo (the CI run with Redis queues them)."""
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 def of(lines, logger, **fields):
@@ -128,7 +120,7 @@ def test_every_request_without_an_id_gets_a_new_one(client):
 
 
 def test_filing_a_whistle_queues_outbox_rows_and_runs_tasks_under_the_requests_id(
-        eager_tasks, log_lines, signed_in, resident, community_staff, spot_in_officers_grid, garbage,
+        eager_delivery, log_lines, signed_in, resident, community_staff, spot_in_officers_grid, garbage,
         django_capture_on_commit_callbacks):
     lat, lng = spot_in_officers_grid
     with django_capture_on_commit_callbacks(execute=True):
@@ -153,7 +145,7 @@ def test_filing_a_whistle_queues_outbox_rows_and_runs_tasks_under_the_requests_i
 
 
 def test_a_sweep_runs_under_an_id_of_its_own_and_sends_each_message_under_the_id_that_queued_it(
-        eager_tasks, log_lines, community_staff):
+        eager_delivery, log_lines, community_staff):
     with request_id_bound("hotline-call-9"):  # queued by that request; its on-commit enqueue never ran
         notification_services.notify([community_staff], kind="submit", text="新的哨声", dedupe_key="test:sweep")
     message = OutboxMessage.objects.get(dedupe_key=f"test:sweep:{community_staff.pk}:email")
@@ -168,7 +160,7 @@ def test_a_sweep_runs_under_an_id_of_its_own_and_sends_each_message_under_the_id
     assert (sent["request_id"], sent["task_id"]) == ("hotline-call-9", sweep["task_id"])
 
 
-def test_a_failing_task_logs_its_traceback_and_one_line_with_its_state(eager_tasks, log_lines):
+def test_a_failing_task_logs_its_traceback_and_one_line_with_its_state(eager_delivery, log_lines):
     with request_id_bound("leader-dashboard-3"):
         sweep_that_fails.apply(throw=False)  # as a worker runs it: the error stays in the task
 
@@ -180,7 +172,7 @@ def test_a_failing_task_logs_its_traceback_and_one_line_with_its_state(eager_tas
     assert tracebacks and {entry["request_id"] for entry in tracebacks} == {"leader-dashboard-3"}
 
 
-def test_a_task_failing_inside_its_caller_is_logged_as_failed_and_raises_there(eager_tasks, log_lines):
+def test_a_task_failing_inside_its_caller_is_logged_as_failed_and_raises_there(eager_delivery, log_lines):
     with request_id_bound("leader-dashboard-4"), pytest.raises(DispatchBoardDown):
         sweep_that_fails.apply_async()  # eager, propagating: the caller logs the traceback
 
