@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("dispatch.urls")),
     path("notifications/", include("notifications.urls")),
     path("dashboard/", include("stats.urls")),
+    path("field/", include("field.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("grids.api.urls")),
     path("api/v1/", include("accounts.api.urls")),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("api/v1/", include("dispatch.api.urls")),
     path("api/v1/", include("notifications.api.urls")),
     path("api/v1/", include("stats.api.urls")),
+    path("api/v1/field/", include("field.api.urls")),
     path("open311/v2/", include("open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI with its start-up script as a file of its own (?script): no inline script for the CSP to allow.

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "open311",
     "notifications",
     "stats",
+    "field",
     "accounts",
     "axes",
     "health_check",  # /readyz (ops.readiness) and its `manage.py health_check` command

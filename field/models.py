@@ -1,0 +1,1 @@
+"""Visits door to door and patrol tracks."""
