@@ -1,6 +1,8 @@
 """The base map under every page's grids: which tiles, and in which coordinate system they are drawn.
 
-Settings name the provider (``MAP_PROVIDER``: osm, tianditu, amap; see README, "Map providers"). The
+Settings name the provider (``MAP_PROVIDER``: osm, tianditu, amap, local; see README, "Map providers"). ``local``
+is the site's own tiles (``grids.tiles``, ``/tiles/<z>/<x>/<y>.png``): the grid boundaries on a plain background,
+drawn from the database, so a map needs no network at all (the demo's default). The
 server stores WGS-84 only; a provider whose tiles are GCJ-02 (Amap) makes the pages convert every
 point both ways in the browser (``static/grids/coords.js``). ``MAP_TILE_URL``, when set, replaces the
 provider's tiles (empty: no base map and no network at all) and keeps the provider's coordinate system.
@@ -79,7 +81,17 @@ def _amap(_key):
                   "© 高德地图 AutoNavi", "1234", 18),))
 
 
-PROVIDERS = {"osm": _osm, "tianditu": _tianditu, "amap": _amap}
+# The tile view's path (grids/urls.py, "map-tile"): settings are read before URLs can be reversed.
+LOCAL_TILE_URL = "/tiles/{z}/{x}/{y}.png"
+LOCAL_ATTRIBUTION = "网格边界 © 建华区"
+
+
+def _local(_key):
+    # Drawn from the stored WGS-84 boundaries; on the site itself, so 'self' in the CSP covers it.
+    return MapProvider("local", CoordSys.WGS84, (TileLayer(LOCAL_TILE_URL, LOCAL_ATTRIBUTION, "", 19),))
+
+
+PROVIDERS = {"osm": _osm, "tianditu": _tianditu, "amap": _amap, "local": _local}
 
 
 def map_provider(name: str, *, tianditu_key: str = "", tile_url: str | None = None,

@@ -1,9 +1,11 @@
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
+from . import tiles
 from .map_providers import map_provider
 from .models import District
 
@@ -53,3 +55,20 @@ def health(request):
     """Liveness, for compose and load balancers: 200 while the process answers. It asks nothing else (no
     database), so an outage elsewhere never gets a healthy web process restarted; /readyz asks the parts."""
     return JsonResponse({"status": "ok"})
+
+
+@require_safe
+def map_tile(request, z: int, x: int, y: int):
+    """One tile of the local base map (MAP_PROVIDER=local, grids.tiles): drawn once per boundary revision and
+    then served from the cache; browsers keep it an hour, then ask with the ETag (the field app's service worker
+    keeps its grid's tiles for offline use)."""
+    try:
+        tiles.tile_check(z, x, y)
+    except tiles.TileNotFound:
+        raise Http404(_("No such map tile: zoom 0–%(max)s, x and y from 0 to 2^zoom − 1.") % {"max": tiles.MAX_ZOOM})
+    source = tiles.tile_source()
+    etag = f'"tile-{tiles.STYLE_VERSION}-{source.token}"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={tiles.BROWSER_CACHE_SECONDS}"}
+    if etag in request.headers.get("If-None-Match", ""):
+        return HttpResponse(status=304, headers=headers)
+    return HttpResponse(tiles.tile_png(source, z, x, y), content_type="image/png", headers=headers)

@@ -11,7 +11,12 @@ GIF and HEIF included: the file's content decides, never its name or the browser
 
 A bad upload raises PhotoError, whose message is translated for the user; callers turn it into a
 form error or an HTTP 400.
+
+Before the metadata goes, the EXIF GPS position (where the phone says the photo was taken) is read into
+``PreparedPhoto.position``, so that staff can see a photo taken far from the issue's point; it is kept
+apart from the picture, never written back into it.
 """
+import math
 import io
 import unicodedata
 import warnings
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
@@ -46,6 +51,8 @@ class PreparedPhoto:
     width: int            # of `content`
     height: int
     original_name: str    # the uploaded file's base name, for display only (sanitised: no directories, at most 100 chars)
+    # (lat, lng) in degrees from the upload's EXIF GPS tags (WGS-84, as EXIF defines them); None without a usable one.
+    position: tuple[float, float] | None = None
 
 
 def photo_prepare(upload, *, max_bytes: int | None = None) -> PreparedPhoto:
@@ -58,6 +65,7 @@ def photo_prepare(upload, *, max_bytes: int | None = None) -> PreparedPhoto:
 
     data = _upload_read(upload=upload, max_bytes=max_bytes)
     image = _image_decode(data=data, max_pixels=max_pixels, max_side=max_side)
+    position = _gps_position(image=image)
     image = _image_orient(image=image)
     if max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
@@ -71,6 +79,7 @@ def photo_prepare(upload, *, max_bytes: int | None = None) -> PreparedPhoto:
         width=image.width,
         height=image.height,
         original_name=_original_name_clean(name=getattr(upload, "name", None)),
+        position=position,
     )
 
 
@@ -167,6 +176,37 @@ def _image_orient(*, image: Image.Image) -> Image.Image:
     except Exception:
         # Malformed metadata should not cost the resident a photo whose pixels decode fine.
         return image
+
+
+def _gps_position(*, image: Image.Image) -> tuple[float, float] | None:
+    """(lat, lng) from the EXIF GPS IFD: degrees, minutes and seconds with their N/S and E/W references.
+
+    None without GPS tags or with unusable ones (malformed, out of range, or 0/0, which cameras write without a fix):
+    a bad tag costs the position, never the photo."""
+    try:
+        gps = image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+        if not gps:
+            return None
+        lat = _gps_degrees(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef), "S")
+        lng = _gps_degrees(gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef), "W")
+    except Exception:
+        return None
+    if lat is None or lng is None or not (-90 <= lat <= 90 and -180 <= lng <= 180) or (lat == 0 and lng == 0):
+        return None
+    return round(lat, 7), round(lng, 7)
+
+
+def _gps_degrees(value, reference, negative: str) -> float | None:
+    if not isinstance(value, (tuple, list)) or not 1 <= len(value) <= 3:
+        return None
+    degrees = sum(float(part) / 60 ** place for place, part in enumerate(value))
+    if not math.isfinite(degrees):
+        return None
+    if isinstance(reference, bytes):
+        reference = reference.decode("ascii", "replace")
+    if isinstance(reference, str) and reference.strip("\x00 ").upper() == negative:
+        degrees = -degrees
+    return degrees
 
 
 def _image_flatten(*, image: Image.Image) -> Image.Image:

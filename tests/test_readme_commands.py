@@ -47,6 +47,10 @@ def test_bin_demo_loads_the_district_prints_the_logins_and_serves_the_map(tmp_pa
         assert len(json.loads(layer)["features"]) == 840
         _status, leaflet = wait_for(f"http://127.0.0.1:{port}/static/leaflet/leaflet.js")
         assert b"Leaflet" in leaflet[:2000]
+        # The base map is the site's own (MAP_PROVIDER=local): a tile over the district, no network.
+        assert '"url": "/tiles/{z}/{x}/{y}.png"' in page.decode()
+        _status, tile = wait_for(f"http://127.0.0.1:{port}/tiles/12/3458/1434.png")
+        assert tile.startswith(b"\x89PNG\r\n\x1a\n") and len(tile) > 1000  # drawn lines, not the blank tile
         # A new resident asks for a sign-in code: the text is a file where the demo said it would be.
         request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/auth/phone/code/", method="POST",
                                          data=json.dumps({"phone": "13800138000", "consent": True}).encode(),

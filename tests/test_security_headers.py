@@ -51,6 +51,7 @@ def test_check_deploy_warns_when_the_operator_turns_https_off():
     ("osm", {"MAP_TILE_URL": "https://{s}.tiles.jianhua.example/{z}/{x}/{y}.png"},
      ["https://a.tiles.jianhua.example", "https://b.tiles.jianhua.example", "https://c.tiles.jianhua.example"]),
     ("osm", {"MAP_TILE_URL": "/tiles/{z}/{x}/{y}.png"}, []),  # served by the site: 'self'
+    ("local", {}, []),  # drawn by the site (grids.tiles): 'self', also under the admin's boundary editor
 ])
 def test_the_policy_allows_images_from_the_configured_tile_servers_only(provider, environment, expected):
     result = production("shell", "--no-imports", "-c", "from django.conf import settings; "
