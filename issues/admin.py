@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from jianhua.admin import HistoryAdmin, ReadOnlyInline
 
 from . import services
-from .models import Category, CategoryAttribute, IntakeClient, Issue, IssueEvent, IssuePhoto
+from .models import Category, CategoryAttribute, IntakeClient, Issue, IssueEvent, IssuePhoto, SiteCheck
 
 
 class SubCategoryInline(admin.TabularInline):
@@ -51,8 +51,20 @@ class EventInline(ReadOnlyInline):
 
 class PhotoInline(ReadOnlyInline):
     model = IssuePhoto
-    fields = ["kind", "image", "width", "height", "uploaded_by", "created_at"]
+    fields = ["kind", "image", "width", "height", "taken_lat", "taken_lng", "uploaded_by", "created_at"]
     readonly_fields = fields
+
+
+class CheckInline(ReadOnlyInline):
+    """The on-site checks asked (核实 / 核查), as the services wrote them."""
+
+    model = SiteCheck
+    fk_name = "issue"
+    fields = ["kind", "state", "officer", "asked_by", "asked_at", "due_at", "outcome", "answered_at", "cancelled_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("officer", "asked_by")
 
 
 @admin.register(Issue)
@@ -63,7 +75,7 @@ class IssueAdmin(admin.ModelAdmin):
     list_select_related = ["category__parent", "street", "community", "grid"]
     search_fields = ["number", "title"]
     date_hierarchy = "created_at"
-    inlines = [PhotoInline, EventInline]
+    inlines = [PhotoInline, CheckInline, EventInline]
     show_full_result_count = False  # counting a million rows on every page is not worth it
 
     def get_readonly_fields(self, request, obj=None):

@@ -18,7 +18,7 @@ from grids.selectors import grid_place
 
 from . import rules, selectors
 from .lifecycle import OPEN_STATUSES, Status
-from .models import Category, Channel, DefaultHandler, Rating, RejectReason
+from .models import CheckKind, CheckOutcome, Category, Channel, DefaultHandler, Rating, RejectReason, SiteCheck
 from .photos import PhotoError, photo_prepare
 from .selectors import IssueFilters
 from .services import Conflict, InvalidInput
@@ -360,6 +360,95 @@ class RateForm(ActionForm):
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {**super().service_kwargs(), "rating": data["rating"], "comment": data["comment"]}
+
+
+class CheckAskForm(NoteForm):
+    """核实 / 核查: the owner sends one of the grid's officers to look on site (``kind`` per subclass)."""
+
+    kind = CheckKind.VERIFY
+    officer = HandlerChoiceField(label=_("Grid officer to send"), queryset=None)
+    note = forms.CharField(label=_("What to look at (optional)"), max_length=2000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    field_order = ["officer", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        candidates = selectors.check_officer_candidates(self.issue).select_related("grid")
+        if self.kind == CheckKind.INSPECT and self.issue.handler_id:
+            candidates = candidates.exclude(pk=self.issue.handler_id)  # not who did the work (rules.may_check)
+        self.fields["officer"].queryset = candidates
+        self.fields["officer"].empty_label = None  # the first is the service's default
+
+    def service_kwargs(self) -> dict:
+        return {**super().service_kwargs(), "officer": self.cleaned_data["officer"]}
+
+
+class InspectAskForm(CheckAskForm):
+    kind = CheckKind.INSPECT
+
+
+class CheckAnswerForm(ActionForm):
+    """The grid officer asked answers the pending check from the issue page (the phone's field app answers
+    through the API). ``outcome`` is fixed by the subclass, or chosen (verification)."""
+
+    outcome = CheckOutcome.FIXED
+    check = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(label=_("What you found on site"), max_length=2000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    photos = PhotosField(label=_("Photos from the site"))
+    # A fresh random token per blank form: a double click answers once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", secrets.token_urlsafe(16))
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            pending = selectors.pending_check(self.issue)
+            self.initial.setdefault("check", pending.pk if pending else None)
+
+    def clean_check(self):
+        # Whatever its state: the service says why an answer comes too late.
+        check = SiteCheck.objects.filter(pk=self.cleaned_data["check"], issue_id=self.issue.pk).first()
+        if check is None:
+            raise ValidationError(_("No such check of this issue."))
+        return check
+
+    def chosen_outcome(self) -> str:
+        return self.outcome
+
+    def service_kwargs(self) -> dict:
+        # No version: the answer is to the check, whatever else happened to the issue meanwhile.
+        data = self.cleaned_data
+        return {"check": data["check"], "outcome": self.chosen_outcome(), "note": data["note"],
+                "photos": data["photos"], "idempotency_key": data["idempotency_key"] or None}
+
+
+class VerifyReportForm(CheckAnswerForm):
+    found = forms.ChoiceField(label=_("What you found"), widget=forms.RadioSelect, choices=[
+        (CheckOutcome.REAL, CheckOutcome.REAL.label), (CheckOutcome.NOT_FOUND, CheckOutcome.NOT_FOUND.label),
+        (CheckOutcome.DUPLICATE, CheckOutcome.DUPLICATE.label)])
+    duplicate_of = forms.CharField(label=_("Tracking number of the original (for a duplicate)"), max_length=20,
+                                   required=False, widget=forms.TextInput(attrs={"placeholder": "JH-20261125-0001"}))
+    field_order = ["found", "duplicate_of", "note", "photos"]
+
+    def clean_duplicate_of(self):
+        return RejectForm.clean_duplicate_of(self)
+
+    def chosen_outcome(self) -> str:
+        return self.cleaned_data["found"]
+
+    def service_kwargs(self) -> dict:
+        return {**super().service_kwargs(), "duplicate_of": self.cleaned_data["duplicate_of"]}
+
+
+class InspectPassForm(CheckAnswerForm):
+    outcome = CheckOutcome.FIXED
+
+
+class InspectFailForm(CheckAnswerForm):
+    outcome = CheckOutcome.NOT_FIXED
+    note = forms.CharField(label=_("What is still not fixed"), max_length=2000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class SupportForm(forms.Form):

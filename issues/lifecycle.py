@@ -51,6 +51,14 @@ class Action(models.TextChoices):
     SUPERVISE = "supervise", gettext_lazy("Supervision")  # 督办: put on the supervision list, instructions
     # The reporter's personal data erased: PERSONAL_DATA_RETENTION_DAYS after closing, or the account closed.
     ERASE_PERSONAL_DATA = "erase_personal_data", gettext_lazy("Personal data erased")
+    # On-site checks by the grid officer (issues.models.SiteCheck): 核实 before accepting, 核查 before closing.
+    VERIFY_ASK = "verify_ask", gettext_lazy("Verification on site asked")
+    VERIFY_REPORT = "verify_report", gettext_lazy("Verified on site")
+    INSPECT_ASK = "inspect_ask", gettext_lazy("On-site check of the result asked")
+    INSPECT_PASS = "inspect_pass", gettext_lazy("Checked on site: fixed")
+    INSPECT_FAIL = "inspect_fail", gettext_lazy("Checked on site: not fixed")
+    CHECK_CANCEL = "check_cancel", gettext_lazy("On-site check cancelled")
+    FIX_ON_SPOT = "fix_on_spot", gettext_lazy("Fixed on the spot")  # 当场处置 by the officer who found it
 
 
 class Actor(models.TextChoices):
@@ -62,6 +70,8 @@ class Actor(models.TextChoices):
     ASSISTANT = "assistant", gettext_lazy("an assisting department")
     SYSTEM = "system", gettext_lazy("the system")
     ANYONE = "anyone", gettext_lazy("any resident")
+    CHECKER = "checker", gettext_lazy("the grid officer asked to check")
+    FINDER = "finder", gettext_lazy("the grid officer who filed it")
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,17 @@ TRANSITIONS = {
         Transition(Action.ERASE_PERSONAL_DATA, frozenset(Status), None, Actor.SYSTEM),
         Transition(Action.SUPPORT, frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.DISPATCHED, Status.RESPONDED,
                                               Status.ESCALATED}), None, Actor.ANYONE),
+        # 核实: before taking a whistle the owning tier may send the grid officer to see whether it is real.
+        Transition(Action.VERIFY_ASK, frozenset({Status.SUBMITTED, Status.ESCALATED}), None, Actor.OWNER),
+        Transition(Action.VERIFY_REPORT, frozenset({Status.SUBMITTED, Status.ESCALATED}), None, Actor.CHECKER),
+        # 核查: before crossing a resolved issue off, the owner may send the grid officer to see it fixed.
+        Transition(Action.INSPECT_ASK, frozenset({Status.RESOLVED}), None, Actor.OWNER),
+        Transition(Action.INSPECT_PASS, frozenset({Status.RESOLVED}), None, Actor.CHECKER),
+        Transition(Action.INSPECT_FAIL, frozenset({Status.RESOLVED}), Status.DISPATCHED, Actor.CHECKER),
+        # Recorded by the services when the issue moves on under a pending check (accepted, rejected, returned).
+        Transition(Action.CHECK_CANCEL, OPEN_STATUSES | FINAL_STATUSES, None, Actor.SYSTEM),
+        # 当场处置: the officer who found a problem on patrol fixed it there; it waits for the owner's close.
+        Transition(Action.FIX_ON_SPOT, frozenset({Status.SUBMITTED}), Status.RESOLVED, Actor.FINDER),
     ]
 }
 

@@ -52,6 +52,7 @@ class Channel(models.TextChoices):
     GRID_PATROL = "grid_patrol", _("Grid patrol")
     CITY_HOTLINE = "city_hotline", _("City hotline 12345")
     OPEN311 = "open311", _("Open311 client")
+    VISIT = "visit", _("Door-to-door visit")  # 走访: a concern raised when the grid officer called
 
 
 class AttributeType(models.TextChoices):
@@ -232,6 +233,12 @@ class Issue(models.Model):
         Department, models.PROTECT, null=True, blank=True, related_name="handled_issues",
         verbose_name=_("handling department"),
     )
+    # The grid officer a pending on-site check (SiteCheck) asks now – kept by the check services beside the
+    # check, so that who may answer is known without reading the checks (issues.rules.is_checker).
+    checker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("asked to check on site"),
+    )
     default_handler = models.CharField(
         _("default handler"), max_length=20, choices=DefaultHandler.choices, blank=True,
         help_text=_("Whom routing suggested dispatching it to when it was filed."),
@@ -397,6 +404,7 @@ class IssueEvent(models.Model):
 class PhotoKind(models.TextChoices):
     REPORT = "report", _("Reported by the resident")
     EVIDENCE = "evidence", _("Evidence of the result")
+    CHECK = "check", _("Taken on an on-site check")
 
 
 def _photo_path(instance, filename):
@@ -412,6 +420,10 @@ class IssuePhoto(models.Model):
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     original_name = models.CharField(max_length=100, blank=True)
+    # Where the phone's EXIF says it was taken, kept before the metadata is stripped (staff compare it
+    # with the issue's point).
+    taken_lat = models.FloatField(_("taken at latitude"), null=True, blank=True)
+    taken_lng = models.FloatField(_("taken at longitude"), null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -521,3 +533,80 @@ class ProblemListEntry(models.Model):
 
     def __str__(self):
         return f"{self.issue_id} {self.tier} {self.state}"
+
+
+class CheckKind(models.TextChoices):
+    VERIFY = "verify", _("Verify on site before accepting")  # 核实
+    INSPECT = "inspect", _("Check on site before closing")  # 核查
+
+
+class CheckState(models.TextChoices):
+    ASKED = "asked", _("Asked")
+    ANSWERED = "answered", _("Answered")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class CheckOutcome(models.TextChoices):
+    REAL = "real", _("The problem is real")
+    NOT_FOUND = "not_found", _("Not found on site")
+    DUPLICATE = "duplicate", _("A duplicate of another whistle")
+    FIXED = "fixed", _("Fixed")
+    NOT_FIXED = "not_fixed", _("Not fixed")
+
+
+# Which outcomes answer which kind of check.
+CHECK_OUTCOMES = {
+    CheckKind.VERIFY: (CheckOutcome.REAL, CheckOutcome.NOT_FOUND, CheckOutcome.DUPLICATE),
+    CheckKind.INSPECT: (CheckOutcome.FIXED, CheckOutcome.NOT_FIXED),
+}
+
+
+class SiteCheck(models.Model):
+    """An on-site check the owning tier asked a grid officer for: 核实 (is the whistle real?) before
+    accepting it, or 核查 (is it really fixed?) before crossing it off. Written only by
+    ``issues.services.issue_check_ask`` / ``issue_check_report``; the ask, the answer and a cancellation
+    are events on the issue's timeline. One check at a time is pending per issue."""
+
+    issue = models.ForeignKey(Issue, models.PROTECT, related_name="checks", verbose_name=_("issue"))
+    kind = models.CharField(_("kind"), max_length=10, choices=CheckKind.choices)
+    state = models.CharField(_("state"), max_length=10, choices=CheckState.choices, default=CheckState.ASKED)
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="checks_asked",
+                                verbose_name=_("grid officer asked"))
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                 verbose_name=_("asked by"))
+    asked_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    ask_note = models.TextField(_("what to look at"), blank=True)
+    due_at = models.DateTimeField(_("due at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=CheckOutcome.choices, blank=True)
+    duplicate_of = models.ForeignKey(Issue, models.PROTECT, null=True, blank=True, related_name="+",
+                                     verbose_name=_("duplicate of"))
+    answer_note = models.TextField(_("what the officer found"), blank=True)
+    # The Idempotency-Key the answer came with: an answer queued on a phone and sent twice counts once.
+    answer_key = models.CharField(max_length=80, null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    ask_event = models.ForeignKey(IssueEvent, models.PROTECT, related_name="+")
+    # The event that answered or cancelled it.
+    end_event = models.ForeignKey(IssueEvent, models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+        verbose_name = _("on-site check")
+        verbose_name_plural = _("on-site checks")
+        constraints = [
+            models.UniqueConstraint(fields=["issue"], condition=models.Q(state="asked"),
+                                    name="one_pending_check_per_issue"),
+            models.UniqueConstraint(fields=["officer", "answer_key"], name="check_answer_key_per_officer"),
+        ]
+        indexes = [models.Index(fields=["officer", "state", "due_at"], name="check_officer_queue")]
+
+    def __str__(self):
+        return f"{self.issue_id} {self.kind} {self.state}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == CheckState.ASKED
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_pending and self.due_at < timezone.now()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from grids.models import PLACE_LEVELS, Role
 
 from .lifecycle import Actor, Transition
-from .models import Issue, Tier
+from .models import Channel, CheckKind, Issue, Tier
 
 DISTRICT_WIDE = frozenset({Role.COMMAND_CENTRE, Role.LEADER, Role.INSPECTOR, Role.ADMIN})
 # An intake client's service account is no staff member: it files and sees nothing (its clients follow
@@ -78,6 +78,25 @@ def was_asked_to_assist(user, issue: Issue) -> bool:
     """Asked to assist, released since or not: a released department still sees the issue and why."""
     return (user.role == Role.DEPARTMENT_STAFF and user.department_id is not None
             and any(assist.department_id == user.department_id for assist in issue.assists.all()))
+
+
+def is_checker(user, issue: Issue) -> bool:
+    """The grid officer a pending on-site check of the issue asks (``Issue.checker``)."""
+    return issue.checker_id is not None and issue.checker_id == user.pk
+
+
+def is_finder(user, issue: Issue) -> bool:
+    """The grid officer who found the problem on patrol in their own grid and filed it."""
+    return (user.role == Role.GRID_OFFICER and issue.filed_by_id == user.pk and issue.channel == Channel.GRID_PATROL
+            and user.grid_id == issue.grid_id)
+
+
+def may_check(candidate, issue: Issue, kind: str) -> bool:
+    """Whether the owner may send this account to check the issue on site: an active grid officer of the
+    issue's grid – for an inspection of the result not the handler who did the work."""
+    if not (candidate.is_active and candidate.role == Role.GRID_OFFICER and candidate.grid_id == issue.grid_id):
+        return False
+    return not (kind == CheckKind.INSPECT and issue.handler_id == candidate.pk)
 
 
 def is_reporter(user, issue: Issue) -> bool:
@@ -163,6 +182,10 @@ def may(user, issue: Issue, transition: Transition) -> bool:
         return is_assistant(user, issue)
     if transition.actor == Actor.ANYONE:
         return user.role == Role.RESIDENT and not is_reporter(user, issue)
+    if transition.actor == Actor.CHECKER:
+        return is_checker(user, issue)
+    if transition.actor == Actor.FINDER:
+        return is_finder(user, issue)
     return False  # SYSTEM: never a person
 
 

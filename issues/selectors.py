@@ -3,15 +3,25 @@ a page of issues is one query for the rows (plus one for the count), whatever th
 import math
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
-from grids.models import PLACE_LEVELS, Community, Grid, Role, Street, User
+from grids.models import PLACE_LEVELS, Community, Grid, GridDuty, Role, Street, User
 
 from . import rules
-from .lifecycle import OPEN_STATUSES, Action, Actor, Transition, actions_from
-from .models import RESPONSE_CLOCK_STATUSES, Category, Issue, IssueAssist, IssueEvent, IssuePhoto, Tier
+from .lifecycle import OPEN_STATUSES, Action, Actor, Status, Transition, actions_from
+from .models import (
+    RESPONSE_CLOCK_STATUSES,
+    Category,
+    CheckState,
+    Issue,
+    IssueAssist,
+    IssueEvent,
+    IssuePhoto,
+    SiteCheck,
+    Tier,
+)
 
 # The related rows a list shows come by prefetch (one small query each), not by joins: a seven-table join
 # costs PostgreSQL more to plan (~10 ms) than the page costs to read.
@@ -171,6 +181,12 @@ def _step_due(user, issue: Issue, transition: Transition) -> bool:
         return bool(releasable_assists(issue))
     if transition.action == Action.RATE:
         return not issue.rated_since_closed
+    if transition.action in (Action.VERIFY_ASK, Action.INSPECT_ASK):
+        return issue.checker_id is None  # one check at a time
+    if transition.action == Action.CLOSE:
+        return issue.checker_id is None  # not while the result is being checked on site
+    if transition.action == Action.FIX_ON_SPOT:
+        return False  # taken only while filing, by issue_fix_on_spot
     if transition.actor == Actor.ASSISTANT:
         assist = rules.assist_of(user, issue)
         if transition.action == Action.ASSIST_RESPOND:
@@ -217,3 +233,67 @@ def _distance(lat1, lng1, lat2, lng2) -> float:
     dp, dl = p2 - p1, math.radians(lng2 - lng1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+# On-site checks and the officer's own work ---------------------------------------------------------
+
+def check_officer_candidates(issue: Issue) -> QuerySet[User]:
+    """The grid officers of the issue's grid the owner may send to check it (``rules.may_check`` has the
+    last word): the full-time and information officers by seniority of their account, the grid leader last."""
+    leader_last = Case(When(grid_duty=GridDuty.LEADER, then=Value(1)), default=Value(0))
+    return (User.objects.filter(role=Role.GRID_OFFICER, grid_id=issue.grid_id, is_active=True)
+            .order_by(leader_last, "pk"))
+
+
+def pending_check(issue: Issue) -> SiteCheck | None:
+    """The check the issue waits for, with who asked and who is asked: None, without a query, when there is
+    none; read once per issue object (the page and its forms all ask)."""
+    if issue.checker_id is None:
+        return None
+    if "_pending_check" not in issue.__dict__:
+        issue.__dict__["_pending_check"] = (SiteCheck.objects.select_related("officer", "asked_by")
+                                            .filter(issue_id=issue.pk, state=CheckState.ASKED).first())
+    return issue.__dict__["_pending_check"]
+
+
+def photo_offset_metres(photo: IssuePhoto, issue: Issue) -> float | None:
+    """How far from the issue's point the phone says the photo was taken (None: it does not say)."""
+    if photo.taken_lat is None or photo.taken_lng is None:
+        return None
+    return _distance(photo.taken_lat, photo.taken_lng, issue.lat, issue.lng)
+
+
+def _check_issue_prefetch():
+    return Prefetch("issue", queryset=Issue.objects.defer(*LIST_DEFERRED).prefetch_related(
+        Prefetch("category", queryset=Category.objects.select_related("parent")),
+        Prefetch("grid", queryset=Grid.objects.defer("boundary"))))
+
+
+def checks_asked_of(user) -> QuerySet[SiteCheck]:
+    """The on-site checks this grid officer still has to answer, nearest due first, with their issue,
+    its category and grid loaded (four queries however many; the officer and who asked joined)."""
+    if not user.is_authenticated:
+        return SiteCheck.objects.none()
+    return (SiteCheck.objects.filter(officer=user, state=CheckState.ASKED).select_related("officer", "asked_by")
+            .prefetch_related(_check_issue_prefetch()).order_by("due_at", "id"))
+
+
+def check_for(user, *, pk) -> SiteCheck:
+    """One check for the officer asked or staff who may see its issue; Http404 otherwise."""
+    check = (SiteCheck.objects.select_related("officer", "asked_by", "duplicate_of")
+             .prefetch_related(_check_issue_prefetch()).filter(pk=pk).first())
+    if check is None or not (check.officer_id == user.pk
+                             or (rules.is_staff_member(user) and rules.can_view(user, check.issue))):
+        raise Http404("No such check.")
+    return check
+
+
+def dispatched_to(user) -> QuerySet[Issue]:
+    """The open issues this user handles personally (dispatched, or reported for duty), annotated ``due``:
+    the deadline running now – to report for duty while dispatched, else to resolve – nearest first."""
+    if not user.is_authenticated:
+        return Issue.objects.none()
+    due = Case(When(status=Status.DISPATCHED, then=F("response_due")), default=F("resolution_due"))
+    return (Issue.objects.filter(handler=user, status__in=(Status.DISPATCHED, Status.RESPONDED))
+            .defer(*LIST_DEFERRED).prefetch_related(*_list_prefetches())
+            .annotate(due=due).order_by(F("due").asc(nulls_last=True), "id"))

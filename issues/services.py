@@ -26,12 +26,16 @@ from grids.models import Department, Grid, Role, User
 from jianhua.errors import ServiceError
 
 from . import attributes as category_attributes
-from . import deadlines, routing, rules, signals
+from . import deadlines, routing, rules, selectors, signals
 from .lifecycle import OPEN_STATUSES, Action, Status, TransitionNotAllowed, transition_for
 from .models import (
+    CHECK_OUTCOMES,
     TIER_ABOVE,
     Category,
     Channel,
+    CheckKind,
+    CheckOutcome,
+    CheckState,
     DailySequence,
     EntryState,
     IntakeClient,
@@ -45,6 +49,7 @@ from .models import (
     ProblemListEntry,
     Rating,
     RejectReason,
+    SiteCheck,
     Tier,
 )
 from .photos import PreparedPhoto
@@ -84,7 +89,23 @@ class Submission:
 # Filing -------------------------------------------------------------------------------------------
 
 @transaction.atomic
-def issue_submit(
+def issue_submit(*, filed_by: User, **whistle) -> Submission:
+    """File a whistle. A resident files for themselves on the web; intake staff (hotline operators,
+    patrolling officers) file on a caller's behalf with the channel they took it on; an Open311
+    client files on the ``open311`` channel through its service account, naming itself as
+    ``intake_client`` (required on that channel and only there) and gets an ``intake_token``.
+    The issue is located to its grid, numbered, put to the tier ``issues.routing`` names and recorded as
+    submitted (the arguments: ``_issue_file``'s).
+    ``attributes``, when given, are the answers to the category's questions, checked by
+    ``issues.attributes`` (an urgent answer makes the whistle urgent). A repeated
+    ``idempotency_key`` from the same account returns the issue filed the first time."""
+    filed = _issue_file(filed_by=filed_by, **whistle)
+    if filed.created:
+        signals.issue_submitted.send(sender=Issue, issue_id=filed.issue.pk, issue=filed.issue)
+    return filed
+
+
+def _issue_file(
     *,
     filed_by: User,
     title: str,
@@ -104,15 +125,8 @@ def issue_submit(
     reporter_contact: Mapping[str, str] | None = None,
     media_url: str = "",
 ) -> Submission:
-    """File a whistle. A resident files for themselves on the web; intake staff (hotline operators,
-    patrolling officers) file on a caller's behalf with the channel they took it on; an Open311
-    client files on the ``open311`` channel through its service account, naming itself as
-    ``intake_client`` (required on that channel and only there) and gets an ``intake_token``.
-    The issue is located to its grid, numbered, put to the tier ``issues.routing`` names and recorded as
-    submitted.
-    ``attributes``, when given, are the answers to the category's questions, checked by
-    ``issues.attributes`` (an urgent answer makes the whistle urgent). A repeated
-    ``idempotency_key`` from the same account returns the issue filed the first time."""
+    """The filing itself, without telling anyone: ``issue_submit`` tells the owner a new whistle waits;
+    ``issue_fix_on_spot`` tells them it was fixed on the spot instead."""
     if idempotency_key:
         earlier = _filed_with_key(filed_by, idempotency_key)
         if earlier is not None:
@@ -214,7 +228,6 @@ def issue_submit(
     _as_prefetched(issue, photos=_save_photos(issue, photos, kind=PhotoKind.REPORT, event=event, by=filed_by),
                    assists=[])
     issue.number = _give_number(issue, now)
-    signals.issue_submitted.send(sender=Issue, issue_id=issue.pk, issue=issue)
     return Submission(issue, created=True)
 
 
@@ -298,8 +311,10 @@ def _save_photos(issue: Issue, photos: Iterable[PreparedPhoto], *, kind: str, ev
     for photo in photos:
         # Named by the issue's id: a new whistle's tracking number is given last (see issue_submit).
         stem = f"issue{issue.pk}-{get_random_string(8).lower()}"
+        # Where the phone says it was taken (issues.photos reads it before stripping the metadata).
+        taken = photo.position or (None, None)
         row = IssuePhoto(issue=issue, event=event, kind=kind, original_name=photo.original_name, uploaded_by=by,
-                         width=photo.width, height=photo.height)
+                         width=photo.width, height=photo.height, taken_lat=taken[0], taken_lng=taken[1])
         row.image.save(f"{stem}.jpg", ContentFile(photo.content), save=False)
         row.thumbnail.save(f"{stem}-thumb.jpg", ContentFile(photo.thumbnail), save=False)
         row.save()
@@ -445,6 +460,8 @@ def issue_resolve(
 def issue_close(*, issue: Issue, actor: User, note: str = "", expected_version: int | None = None) -> Issue:
     """The owning tier has verified the result and crosses the issue off (销号); the resident may rate."""
     issue, transition = _begin(issue, Action.CLOSE, actor, expected_version)
+    if issue.checker_id is not None:
+        raise Conflict(_("A grid officer is checking the result on site: close the issue when they have answered."))
     issue.closed_at = timezone.now()
     _list_leave(issue, issue.owner_tier, EntryState.CROSSED_OFF, issue.closed_at)
     return _finish(issue, transition, actor, note=note)
@@ -615,6 +632,185 @@ def _assist_of(issue: Issue, actor: User) -> IssueAssist:
     return assist
 
 
+# On-site checks (核实 / 核查) and problems fixed on the spot (当场处置) ------------------------------
+
+CHECK_ASKS = {CheckKind.VERIFY: Action.VERIFY_ASK, CheckKind.INSPECT: Action.INSPECT_ASK}
+# The actions that answer a pending check: every other move of the issue cancels it (see _finish).
+CHECK_ANSWERS = frozenset({Action.VERIFY_REPORT, Action.INSPECT_PASS, Action.INSPECT_FAIL})
+
+
+@transaction.atomic
+def issue_check_ask(
+    *, issue: Issue, actor: User, kind: str, officer: User | None = None, note: str = "",
+    expected_version: int | None = None,
+) -> SiteCheck:
+    """The owning tier sends a grid officer of the issue's grid to look on site: 核实 (verify) whether a
+    whistle it has not taken yet is real, before accepting it, or 核查 (inspect) whether a resolved one is
+    really fixed, before crossing it off. The officer has ``FIELD_CHECK_HOURS`` to answer. One check at a
+    time is pending per issue; it is cancelled (and that recorded) when the issue moves on first.
+    ``officer`` by default: the first grid officer of the grid who may check it (``rules.may_check``)."""
+    if kind not in CheckKind.values:
+        raise InvalidInput(_("Choose what to check: the whistle before accepting it, or the result before "
+                             "closing it."), field="kind")
+    issue, transition = _begin(issue, CHECK_ASKS[kind], actor, expected_version)
+    if issue.checker_id is not None:
+        raise Conflict(_("An on-site check of this issue is pending already."))
+    if officer is None:
+        officer = next((candidate for candidate in selectors.check_officer_candidates(issue)
+                        if rules.may_check(candidate, issue, kind)), None)
+        if officer is None:
+            raise InvalidInput(_("No grid officer of this grid can check it."), field="officer")
+    elif not rules.may_check(officer, issue, kind):
+        raise InvalidInput(_("%(name)s is not a grid officer of this grid who may check it.") % {"name": officer},
+                           field="officer")
+    now = timezone.now()
+    check = SiteCheck(issue=issue, kind=kind, officer=officer, asked_by=actor, asked_at=now, ask_note=note.strip(),
+                      due_at=now + timedelta(hours=settings.FIELD_CHECK_HOURS))
+    issue.checker = officer
+
+    def keep(event):
+        check.ask_event = event
+        check.save()
+
+    _finish(issue, transition, actor, note=note, then=keep,
+            data={"kind": kind, "officer": officer.username, "due_at": _iso(check.due_at)})
+    return check
+
+
+@transaction.atomic
+def issue_check_report(
+    *, check: SiteCheck, actor: User, outcome: str, note: str = "", duplicate_of: Issue | None = None,
+    photos: Sequence[PreparedPhoto] = (), idempotency_key: str | None = None,
+) -> SiteCheck:
+    """The grid officer asked answers the check from the site, with photos: real / not found / a duplicate
+    of another whistle (核实), or fixed / not fixed (核查; not fixed returns the issue to its handler, who
+    must report for duty again). The owner decides next. An answer sent again with the same
+    ``idempotency_key`` (a phone's outbox) returns the answered check and records nothing; an answer to a
+    check that is no longer pending is a Conflict that says why."""
+    if idempotency_key:
+        earlier = SiteCheck.objects.filter(officer=actor, answer_key=idempotency_key).first()
+        if earlier is not None:
+            if earlier.pk != check.pk:
+                raise Conflict(_("This answer's key was used for another check."))
+            return earlier
+    if outcome not in CheckOutcome.values:
+        raise InvalidInput(_("Choose an outcome of this check."), field="outcome")
+    if outcome != CheckOutcome.DUPLICATE:
+        duplicate_of = None
+    elif duplicate_of is None:
+        raise InvalidInput(_("Name the whistle this one duplicates."), field="duplicate_of")
+    if outcome in (CheckOutcome.NOT_FOUND, CheckOutcome.NOT_FIXED) and not note.strip():
+        raise InvalidInput(_("Say what you found on site."), field="note")
+    if len(photos) > settings.ISSUE_MAX_PHOTOS:
+        raise InvalidInput(_("At most %(count)s photos.") % {"count": settings.ISSUE_MAX_PHOTOS}, field="photos")
+    issue = Issue.objects.select_for_update().get(pk=check.issue_id)
+    check = SiteCheck.objects.select_for_update().get(pk=check.pk)
+    if check.officer_id != actor.pk:
+        raise PermissionRefused(_("Only the grid officer asked may answer this check."))
+    if idempotency_key and check.answer_key == idempotency_key:
+        return check  # the same answer raced in twice: the first one is the answer
+    if not check.is_pending:
+        raise Conflict(_check_gone(check))
+    if outcome not in CHECK_OUTCOMES[check.kind]:
+        raise InvalidInput(_("Choose an outcome of this check."), field="outcome")
+    if outcome == CheckOutcome.DUPLICATE:
+        if duplicate_of.pk == issue.pk or not rules.can_view(actor, duplicate_of):
+            raise InvalidInput(_("Name another whistle of your area."), field="duplicate_of")
+    action = {CheckOutcome.FIXED: Action.INSPECT_PASS, CheckOutcome.NOT_FIXED: Action.INSPECT_FAIL}.get(
+        outcome, Action.VERIFY_REPORT)
+    issue, transition = _begin(issue, action, actor, None)
+    now = timezone.now()
+    check.state, check.outcome, check.answered_at, check.answer_note = CheckState.ANSWERED, outcome, now, note.strip()
+    check.duplicate_of, check.answer_key = duplicate_of, idempotency_key or None
+    issue.checker = None
+    if action == Action.INSPECT_FAIL:  # back to the handler, as a return by the owner would send it
+        issue.dispatched_at = now
+        issue.response_due = deadlines.response_due(issue=issue, start=now)
+        issue.responded_at = issue.resolved_at = None
+
+    def keep(event):
+        check.end_event = event
+        check.save()
+        _save_photos(issue, photos, kind=PhotoKind.CHECK, event=event, by=actor)
+
+    data = {"kind": check.kind, "outcome": outcome, "on_time": now <= check.due_at}
+    if duplicate_of is not None:
+        data["duplicate_of"] = duplicate_of.number
+    _finish(issue, transition, actor, note=note, data=data, then=keep)
+    return check
+
+
+def _check_gone(check: SiteCheck) -> str:
+    """Why a check can no longer be answered, for the officer whose answer arrives late."""
+    if check.state == CheckState.ANSWERED:
+        return _("This check was answered already.")
+    moved_on = {
+        Action.ACCEPT: _("The owning tier accepted the whistle meanwhile."),
+        Action.REJECT: _("The owning tier rejected the whistle meanwhile."),
+        Action.WITHDRAW: _("The resident withdrew the whistle meanwhile."),
+        Action.RETURN: _("The owning tier returned the issue to its handler meanwhile."),
+    }
+    because = (check.end_event.data or {}).get("because") if check.end_event_id else None
+    return moved_on.get(because, _("The issue moved on meanwhile: the check was cancelled."))
+
+
+def _check_cancel(issue: Issue, actor: User | None, *, status: str, because: str) -> None:
+    """Cancel the pending check of an issue that moves on from ``status`` (called by _finish, under the
+    issue's lock)."""
+    check = SiteCheck.objects.select_for_update().select_related("officer").get(issue=issue, state=CheckState.ASKED)
+    transition_for(Action.CHECK_CANCEL, status)
+    event = _record(issue, Action.CHECK_CANCEL, actor, from_status=status, to_status=status,
+                    data={"kind": check.kind, "officer": check.officer.username, "because": str(because)})
+    check.state, check.cancelled_at, check.end_event = CheckState.CANCELLED, event.at, event
+    check.save(update_fields=["state", "cancelled_at", "end_event"])
+    issue.checker = None
+
+
+@transaction.atomic
+def issue_fix_on_spot(
+    *, filed_by: User, result: str, evidence_photos: Sequence[PreparedPhoto] = (), **submission,
+) -> Submission:
+    """当场处置: a grid officer on patrol found a problem in their own grid and fixed it there. It is filed
+    (``issue_submit``'s arguments, channel grid_patrol, the photos the before) and resolved in the same
+    step by that officer, with what was done and the after photos: it stands on the owning tier's
+    problem list and waits for the owner to cross it off (or return it to the officer) like any resolved
+    whistle. A repeated ``idempotency_key`` returns the issue filed the first time."""
+    if filed_by.role != Role.GRID_OFFICER:
+        raise PermissionRefused(_("Only grid officers report problems fixed on the spot."))
+    if not result.strip():
+        raise InvalidInput(_("Describe what was done."), field="result")
+    if len(evidence_photos) > settings.ISSUE_MAX_PHOTOS:
+        raise InvalidInput(_("At most %(count)s photos.") % {"count": settings.ISSUE_MAX_PHOTOS},
+                           field="evidence_photos")
+    submission["channel"] = Channel.GRID_PATROL
+    filed = _issue_file(filed_by=filed_by, **submission)
+    if not filed.created:
+        return filed
+    issue = filed.issue
+    if issue.grid_id != filed_by.grid_id:
+        raise InvalidInput(_("Fixed on the spot is for problems in your own grid."), field="location")
+    transition = _transition(Action.FIX_ON_SPOT, issue)
+    if not rules.may(filed_by, issue, transition):
+        raise PermissionRefused(_("Only %(who)s may %(action)s this issue.")
+                                % {"who": transition.actor.label, "action": transition.action.label})
+    now = timezone.now()
+    issue.handler = filed_by
+    issue.accepted_at = issue.dispatched_at = issue.responded_at = issue.resolved_at = now
+    issue.response_due = None
+    issue.resolution_due = deadlines.resolution_due(issue=issue, start=now)
+    issue.result = result.strip()
+    _list_enter(issue, None, now)
+    photos = list(issue.photos.all())
+
+    def keep(event):
+        photos.extend(_save_photos(issue, evidence_photos, kind=PhotoKind.EVIDENCE, event=event, by=filed_by))
+
+    issue = _finish(issue, transition, filed_by, note=result, then=keep,
+                    data={"tier": issue.owner_tier, "resolution_due": _iso(issue.resolution_due)})
+    _as_prefetched(issue, photos=photos, assists=[])
+    return Submission(issue, created=True)
+
+
 # What the timers record --------------------------------------------------------------------------
 
 @transaction.atomic
@@ -704,14 +900,23 @@ def _begin(issue: Issue, action: str, actor: User, expected_version: int | None)
     return issue, transition
 
 
-def _finish(issue: Issue, transition, actor: User | None, *, note: str = "", data: dict | None = None) -> Issue:
+def _finish(issue: Issue, transition, actor: User | None, *, note: str = "", data: dict | None = None,
+            then=None) -> Issue:
+    """Move the issue, record the event and tell the rest of the system. ``then(event)``: writes that need
+    the event (an on-site check names the event that asked it), made before anyone is told."""
     from_status = issue.status
     if transition.target is not None:
         issue.status = transition.target
+        if issue.checker_id is not None and transition.action not in CHECK_ANSWERS:
+            # The issue moved on under a pending check (accepted, rejected, returned, whistled up…): the
+            # check no longer applies.
+            _check_cancel(issue, actor, status=from_status, because=transition.action)
     issue.version += 1
     issue.save()
     issue.last_event = _record(issue, transition.action, actor, from_status=from_status, to_status=issue.status,
                                note=note, data=data or {})
+    if then is not None:
+        then(issue.last_event)
     signals.issue_changed.send(sender=Issue, issue_id=issue.pk, action=transition.action,
                                event_id=issue.last_event.pk, issue=issue, event=issue.last_event)
     return issue

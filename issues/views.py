@@ -11,6 +11,7 @@ service or selector and renders ``templates/issues/<page>.html``. The rules live
 """
 import functools
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from grids.models import Department, Role
+from grids.models import Department, Role, User
 from grids.selectors import grid_place
 from grids.views import base_map_config, base_map_tiles
 from jianhua.pages import refused
@@ -33,7 +34,7 @@ from jianhua.pagination import LargeListPaginator
 from . import forms, retention, rules, selectors, services
 from .attributes import answers_for_display
 from .lifecycle import Action, Status
-from .models import Channel, PhotoKind, Rating, RejectReason, Tier
+from .models import Channel, CheckKind, CheckOutcome, PhotoKind, Rating, RejectReason, Tier
 
 MY_WHISTLES_PER_PAGE = 20
 
@@ -237,6 +238,11 @@ class ActionSpec:
     service: object
 
 
+def _check_answer(*, issue, actor, **answer):
+    """The answer to an on-site check names the check (the form's), not the issue."""
+    return services.issue_check_report(actor=actor, **answer)
+
+
 ACTIONS = {
     Action.ACCEPT: ActionSpec(forms.NoteForm, services.issue_accept),
     Action.REJECT: ActionSpec(forms.RejectForm, services.issue_reject),
@@ -253,10 +259,16 @@ ACTIONS = {
     Action.ASSIST_RESPOND: ActionSpec(forms.NoteForm, services.issue_assist_respond),
     Action.ASSIST_REPORT: ActionSpec(forms.AssistReportForm, services.issue_assist_report),
     Action.ASSIST_RELEASE: ActionSpec(forms.AssistReleaseForm, services.issue_assist_release),
+    Action.VERIFY_ASK: ActionSpec(forms.CheckAskForm, functools.partial(services.issue_check_ask, kind=CheckKind.VERIFY)),
+    Action.INSPECT_ASK: ActionSpec(forms.InspectAskForm,
+                                   functools.partial(services.issue_check_ask, kind=CheckKind.INSPECT)),
+    Action.VERIFY_REPORT: ActionSpec(forms.VerifyReportForm, _check_answer),
+    Action.INSPECT_PASS: ActionSpec(forms.InspectPassForm, _check_answer),
+    Action.INSPECT_FAIL: ActionSpec(forms.InspectFailForm, _check_answer),
 }
 # Actions that warn by their colour: they end or send back the work.
 SECONDARY_ACTIONS = {Action.REJECT, Action.WITHDRAW, Action.RETURN, Action.ESCALATE, Action.SEND_BACK,
-                     Action.ASSIST_RELEASE}
+                     Action.ASSIST_RELEASE, Action.VERIFY_ASK, Action.INSPECT_ASK, Action.INSPECT_FAIL}
 
 
 @login_required
@@ -351,6 +363,8 @@ def _issue_page(request, issue, *, bound=None, kept=None, status=200):
                                   reverse("issues:issue-act", args=[issue.number, action]),
                                   action in SECONDARY_ACTIONS))
     photos = list(issue.photos.all())
+    if rules.is_staff_member(user):
+        _mark_far_photos(issue, photos)
     reporter = rules.visible_reporter(user, issue)
     # The category's questions are read only when the whistle answered some (most do not).
     answers = answers_for_display(issue.category.attributes.all(), issue.attributes) if issue.attributes else []
@@ -363,12 +377,21 @@ def _issue_page(request, issue, *, bound=None, kept=None, status=200):
         "timeline": _timeline(issue, photos, user=user, reporter_name=reporter["name"]),
         "deadlines": _deadlines(issue),
         "assists": list(issue.assists.all()),
+        # Who was sent to look and what to look at are the staff's working notes.
+        "pending_check": selectors.pending_check(issue) if rules.is_staff_member(user) else None,
         "panels": panels,
         "map_config": {
             "lat": issue.lat, "lng": issue.lng, "grid": issue.grid.boundary,
             **base_map_tiles(),
         },
     }, status=status)
+
+
+def _mark_far_photos(issue, photos):
+    """Staff see which photos the phone says were taken far from the issue's point (``far_metres``)."""
+    for photo in photos:
+        offset = selectors.photo_offset_metres(photo, issue)
+        photo.far_metres = round(offset) if offset is not None and offset > settings.ISSUE_PHOTO_FAR_METRES else None
 
 
 def _auto_id(action):
@@ -403,6 +426,11 @@ def _timeline(issue, photos, *, user, reporter_name):
     codes = {code for event in events for code in [(event.data or {}).get("department"),
                                                      *((event.data or {}).get("assisting") or [])] if code}
     names = dict(Department.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    # The officers sent to check on site, by account (one query, when the timeline has checks).
+    officers = {(event.data or {}).get("officer") for event in events} - {None}
+    officer_names = {}
+    if officers:
+        officer_names = {person.username: str(person) for person in User.objects.filter(username__in=officers)}
     for event in events:
         entries.append(TimelineEntry(
             at=event.at,
@@ -413,7 +441,7 @@ def _timeline(issue, photos, *, user, reporter_name):
             to_status=event.get_to_status_display() if event.to_status != event.from_status else "",
             # Notes are append-only: once the reporter's data is erased, numbers written in them are masked.
             note=rules.public_text(event.note) if issue.personal_data_erased_at else event.note,
-            details=_event_details(event, issue, names),
+            details=_event_details(event, issue, names, officer_names),
             # The report photos are shown at the top of the page already.
             photos=[] if event.action == Action.SUBMIT else photos_by_event.get(event.pk, []),
         ))
@@ -428,7 +456,7 @@ def _who(event, issue, *, user, reporter_name):
     return rules.visible_actor(user, event, issue, reporter_name=reporter_name)["name"]
 
 
-def _event_details(event, issue, department_names):
+def _event_details(event, issue, department_names, officer_names):
     data = event.data or {}
     details = []
     if data.get("channel"):
@@ -464,6 +492,19 @@ def _event_details(event, issue, department_names):
         details.append(_("On time") if data["on_time"] else _("Late"))
     if data.get("rating"):
         details.append(_("Rating: %(rating)s") % {"rating": _label(Rating, data["rating"])})
+    if data.get("kind") in CheckKind.values:
+        details.append(_label(CheckKind, data["kind"]))
+    if data.get("officer"):
+        details.append(_("Grid officer: %(name)s") % {"name": officer_names.get(data["officer"], data["officer"])})
+    if data.get("due_at"):
+        due = timezone.localtime(datetime.fromisoformat(data["due_at"]))
+        details.append(_("To answer by %(due)s") % {"due": due.strftime("%Y-%m-%d %H:%M")})
+    if data.get("outcome"):
+        details.append(_("Found on site: %(outcome)s") % {"outcome": _label(CheckOutcome, data["outcome"])})
+    if data.get("duplicate_of"):
+        details.append(_("Duplicate of %(number)s") % {"number": data["duplicate_of"]})
+    if data.get("because"):
+        details.append(_("Because: %(action)s") % {"action": _label(Action, data["because"])})
     if data.get("erasure"):
         details.append(_("Why: %(reason)s") % {"reason": _label(retention.ErasureReason, data["erasure"])})
     return details

@@ -71,6 +71,21 @@ TOLD: dict[str, list[Tell]] = {
                                                            "%(number)s “%(title)s”: you no longer wait for its "
                                                            "part."), key="lead")],
     "overdue": [Tell((_overdue_audience,), _("Whistle %(number)s “%(title)s” has missed its deadline."))],
+    # On-site checks (issues.models.SiteCheck): the officer asked is told, then the owner of the answer.
+    "verify_ask": [Tell((recipients.checker,), _("Please verify whistle %(number)s “%(title)s” on site: is it "
+                                                 "real?"))],
+    "inspect_ask": [Tell((recipients.checker,), _("Please check on site that whistle %(number)s “%(title)s” is "
+                                                  "really fixed."))],
+    "verify_report": [Tell((recipients.owner_staff,), _("The grid officer has verified whistle %(number)s "
+                                                        "“%(title)s” on site: please decide whether to accept it."))],
+    "inspect_pass": [Tell((recipients.owner_staff,), _("The grid officer found whistle %(number)s “%(title)s” "
+                                                       "fixed on site: you may cross it off."))],
+    "inspect_fail": [Tell((recipients.owner_staff,), _("The grid officer found whistle %(number)s “%(title)s” "
+                                                       "not fixed on site: it went back to the handler.")),
+                     Tell((recipients.handler_staff,), _("Whistle %(number)s “%(title)s” was returned to you: the "
+                                                         "on-site check found it not fixed."), key="handler")],
+    "fix_on_spot": [Tell((recipients.owner_staff,), _("Whistle %(number)s “%(title)s” was fixed on the spot by "
+                                                      "the grid officer: please verify and cross it off."))],
 }
 
 

@@ -68,6 +68,11 @@ def released_staff(issue: Issue) -> list[User]:
     return department_staff(released.department_id) if released is not None else []
 
 
+def checker(issue: Issue) -> list[User]:
+    """The grid officer a pending on-site check of the issue asks (told when the check is asked)."""
+    return _active(pk=issue.checker_id) if issue.checker_id is not None else []
+
+
 def reporter(issue: Issue) -> list[User]:
     """The resident who filed it in the browser; a caller filed for by an operator has no account."""
     if issue.reporter_id is None:

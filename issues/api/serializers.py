@@ -13,7 +13,21 @@ from jianhua.api import SlugRelatedField
 
 from .. import rules
 from ..lifecycle import Status
-from ..models import Category, Channel, Issue, IssueEvent, IssuePhoto, Priority, Rating, RejectReason, Tier
+from ..models import (
+    CHECK_OUTCOMES,
+    Category,
+    Channel,
+    CheckKind,
+    CheckOutcome,
+    CheckState,
+    Issue,
+    IssueEvent,
+    IssuePhoto,
+    Priority,
+    Rating,
+    RejectReason,
+    Tier,
+)
 from ..photos import PhotoError, photo_prepare
 
 
@@ -136,13 +150,21 @@ class IssueDetailSerializer(IssueListSerializer):
     escalated_from_tier = serializers.CharField(read_only=True)
     escalated_at = serializers.DateTimeField(read_only=True, allow_null=True)
     assists = AssistSerializer(many=True, read_only=True)
+    # A grid officer is checking it on site now (核实 / 核查): the owner waits for the answer to close it.
+    check_pending = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
+
+    def get_check_pending(self, issue) -> bool:
+        return issue.checker_id is not None
 
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
     def get_reporter(self, issue):
         return rules.visible_reporter(self.context["request"].user, issue)
 
     def get_actions(self, issue) -> list[str]:
+        """What the user may do now, each the endpoint of its name – but the on-site checks: verify_ask and
+        inspect_ask are ``check-ask/`` with the kind, verify_report, inspect_pass and inspect_fail the report
+        of the pending check (``/checks/``)."""
         from ..selectors import available_actions
 
         return [t.action.value for t in available_actions(self.context["request"].user, issue)]
@@ -165,6 +187,60 @@ class EventSerializer(serializers.ModelSerializer):
         if self.context["issue"].personal_data_erased_at:  # notes are append-only: mask what they quote
             data["note"] = rules.public_text(data["note"])
         return data
+
+
+class CheckedIssueSerializer(serializers.Serializer):
+    """The issue an on-site check is about, as much as the officer needs on the way there."""
+
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(Status.choices, read_only=True)
+    category = serializers.SerializerMethodField()
+    grid = RefSerializer()
+    lat = serializers.FloatField(read_only=True)
+    lng = serializers.FloatField(read_only=True)
+    address = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
+
+    @extend_schema_field(RefSerializer)
+    def get_category(self, issue):
+        return {"code": issue.category.code, "name": str(issue.category)}
+
+
+class SiteCheckSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(CheckKind.choices, read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    state = serializers.ChoiceField(CheckState.choices, read_only=True)
+    issue = CheckedIssueSerializer(read_only=True)
+    officer = serializers.SerializerMethodField()
+    asked_by = serializers.SerializerMethodField()
+    asked_at = serializers.DateTimeField(read_only=True)
+    ask_note = serializers.CharField(read_only=True)
+    due_at = serializers.DateTimeField(read_only=True)
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+    outcomes = serializers.SerializerMethodField()
+    answered_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    outcome = serializers.ChoiceField(CheckOutcome.choices, read_only=True, allow_blank=True)
+    duplicate_of = serializers.SerializerMethodField()
+    answer_note = serializers.CharField(read_only=True)
+    cancelled_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    @extend_schema_field(PersonSerializer)
+    def get_officer(self, check):
+        return _person(check.officer)
+
+    @extend_schema_field(PersonSerializer)
+    def get_asked_by(self, check):
+        return _person(check.asked_by)
+
+    def get_outcomes(self, check) -> list[str]:
+        """The answers this kind of check takes."""
+        return [str(outcome) for outcome in CHECK_OUTCOMES[check.kind]]
+
+    def get_duplicate_of(self, check) -> str | None:
+        return check.duplicate_of.number if check.duplicate_of_id else None
 
 
 # Input -------------------------------------------------------------------------------------------
@@ -260,6 +336,29 @@ class ReturnSerializer(VersionedSerializer):
 class RateSerializer(VersionedSerializer):
     rating = serializers.ChoiceField(Rating.choices)
     comment = serializers.CharField(required=False, default="", allow_blank=True, max_length=500)
+
+
+class FixOnSpotSerializer(IssueCreateSerializer):
+    """当场处置: the whistle (its photos the before) and what was done, with the after photos."""
+
+    channel = None  # always grid_patrol
+    result = serializers.CharField(max_length=2000, help_text="what was done on the spot")
+    evidence_photos = PhotosField(required=False, default=list, help_text="the after photos")
+
+
+class CheckAskSerializer(NoteSerializer):
+    kind = serializers.ChoiceField(CheckKind.choices, help_text="verify (核实, before accepting) or inspect "
+                                                                "(核查, before closing)")
+    officer = SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True), required=False,
+                               allow_null=True, help_text="the grid officer's username; default: one of the grid's")
+
+
+class CheckReportSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(CheckOutcome.choices)
+    note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+    duplicate_of = SlugRelatedField(slug_field="number", queryset=Issue.objects.all(), required=False,
+                                    allow_null=True, help_text="tracking number of the original (outcome duplicate)")
+    photos = PhotosField(required=False, default=list)
 
 
 class IssueFilterSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ from . import problem_list, views
 router = Router()
 router.register("issues", views.IssueViewSet, basename="issue")
 router.register("categories", views.CategoryViewSet, basename="category")
+router.register("checks", views.CheckViewSet, basename="check")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),

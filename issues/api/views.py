@@ -17,9 +17,12 @@ from .serializers import (
     CategoryTreeSerializer,
     AssistReleaseSerializer,
     AssistReportSerializer,
+    CheckAskSerializer,
+    CheckReportSerializer,
     DispatchSerializer,
     EscalateSerializer,
     EventSerializer,
+    FixOnSpotSerializer,
     IssueCreateSerializer,
     IssueDetailSerializer,
     IssueFilterSerializer,
@@ -30,10 +33,13 @@ from .serializers import (
     ResolveSerializer,
     ReturnSerializer,
     SendBackSerializer,
+    SiteCheckSerializer,
     VersionedSerializer,
 )
 
 ERROR = inline_serializer("IssueError", {"detail": serializers.CharField(), "field": serializers.CharField(allow_null=True)})
+IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                   description="a repeat with the same key is answered as the first time")
 ACTION_RESPONSES = {
     200: IssueDetailSerializer,
     400: OpenApiResponse(ERROR, description="bad input"),
@@ -86,6 +92,38 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             IssueDetailSerializer(submission.issue, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK,
         )
+
+    @extend_schema(
+        request={"multipart/form-data": FixOnSpotSerializer, "application/json": FixOnSpotSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: IssueDetailSerializer, 200: IssueDetailSerializer, 400: ERROR, 403: ERROR},
+    )
+    @action(detail=False, methods=["post"], url_path="fixed-on-spot", url_name="fixed-on-spot")
+    def fixed_on_spot(self, request):
+        """当场处置: a grid officer files a problem of their grid fixed there, resolved in the same step (the
+        photos are the before, ``evidence_photos`` the after); it waits for the owning tier to close it."""
+        data = FixOnSpotSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        submission = services.issue_fix_on_spot(filed_by=request.user, idempotency_key=_idempotency_key(request),
+                                                **data.validated_data)
+        return Response(
+            IssueDetailSerializer(submission.issue, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=CheckAskSerializer,
+                   responses={201: SiteCheckSerializer, **{code: ACTION_RESPONSES[code] for code in (400, 403, 404, 409)}})
+    @action(detail=True, methods=["post"], url_path="check-ask", url_name="check-ask")
+    def check_ask(self, request, pk=None):
+        """核实 / 核查: the owning tier asks a grid officer of the grid to check the issue on site."""
+        issue = self.get_object()
+        data = CheckAskSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        params = dict(data.validated_data)
+        check = services.issue_check_ask(issue=issue, actor=request.user, expected_version=params.pop("version", None),
+                                         **params)
+        return Response(SiteCheckSerializer(selectors.check_for(request.user, pk=check.pk)).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: EventSerializer(many=True)})
     @action(detail=True)
@@ -202,6 +240,44 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             raise Http404
         services.issue_support(issue=issue, actor=request.user)
         return Response({"supporter_count": Issue.objects.values_list("supporter_count", flat=True).get(pk=pk)})
+
+
+def _idempotency_key(request) -> str | None:
+    return request.headers.get("Idempotency-Key", "").strip()[:80] or None
+
+
+@extend_schema(tags=["checks"])
+class CheckViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """On-site checks (核实 / 核查): the list is the asking grid officer's own, still to answer, nearest due
+    first; one check is for the officer asked and whoever may see its issue."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    serializer_class = SiteCheckSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.checks_asked_of(self.request.user)
+
+    def get_object(self):
+        return selectors.check_for(self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(
+        request={"multipart/form-data": CheckReportSerializer, "application/json": CheckReportSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: SiteCheckSerializer, 400: ERROR, 403: ERROR, 404: ERROR,
+                   409: OpenApiResponse(ERROR, description="the check was answered or cancelled: the detail says why")},
+    )
+    @action(detail=True, methods=["post"])
+    def report(self, request, pk=None):
+        """The officer's answer from the site, with photos; a repeat with the same Idempotency-Key is the first
+        answer again."""
+        check = self.get_object()
+        data = CheckReportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.issue_check_report(check=check, actor=request.user, idempotency_key=_idempotency_key(request),
+                                    **data.validated_data)
+        return Response(SiteCheckSerializer(selectors.check_for(request.user, pk=check.pk)).data)
 
 
 @extend_schema(tags=["issues"])

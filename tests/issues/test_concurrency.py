@@ -8,7 +8,7 @@ from django.db import connection, transaction
 
 from grids.models import Role, User
 from issues import services
-from issues.models import Issue
+from issues.models import Issue, SiteCheck
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -108,3 +108,51 @@ def test_the_same_idempotency_key_at_once_files_one_issue(resident, garbage, spo
     assert len({r.issue.pk for r in results}) == 1
     assert sum(r.created for r in results) == 1
     assert Issue.objects.filter(title="同时提交").count() == 1
+
+
+def test_an_answer_from_the_phone_sent_four_times_at_once_counts_once(file_issue, community_staff, grid_officer):
+    issue = file_issue()
+    check = services.issue_check_ask(issue=issue, actor=community_staff, kind="verify", officer=grid_officer)
+    start = threading.Barrier(4)
+    results = []
+
+    def answer():
+        start.wait(5)
+        return services.issue_check_report(check=SiteCheck(pk=check.pk, issue_id=issue.pk), actor=grid_officer,
+                                           outcome="real", idempotency_key="outbox-1")
+
+    threads = [in_thread(answer, results) for _ in range(4)]
+    for thread in threads:
+        thread.join(10)
+    assert len(results) == 4 and all(isinstance(r, SiteCheck) and r.pk == check.pk for r in results), results
+    assert Issue.objects.get(pk=issue.pk).events.filter(action="verify_report").count() == 1
+
+
+def test_the_owner_accepting_while_the_officer_answers_one_story_wins(file_issue, community_staff, grid_officer):
+    """Either the answer lands first and the whistle is accepted after it, or the acceptance cancels the
+    check and the answer is refused with why: never both, never neither."""
+    issue = file_issue()
+    check = services.issue_check_ask(issue=issue, actor=community_staff, kind="verify", officer=grid_officer)
+    start = threading.Barrier(2)
+    results = []
+
+    def accept():
+        start.wait(5)
+        return services.issue_accept(issue=Issue(pk=issue.pk), actor=community_staff)
+
+    def answer():
+        start.wait(5)
+        return services.issue_check_report(check=SiteCheck(pk=check.pk, issue_id=issue.pk), actor=grid_officer,
+                                           outcome="real")
+
+    threads = [in_thread(accept, results), in_thread(answer, results)]
+    for thread in threads:
+        thread.join(10)
+    assert any(isinstance(r, Issue) for r in results), results  # the acceptance always goes through
+    check.refresh_from_db()
+    events = list(Issue.objects.get(pk=issue.pk).events.values_list("action", flat=True))
+    if check.state == "answered":
+        assert events[-2:] == ["verify_report", "accept"] and not any(isinstance(r, Exception) for r in results)
+    else:
+        assert check.state == "cancelled" and events[-2:] == ["check_cancel", "accept"]
+        assert any(isinstance(r, services.Conflict) for r in results)

@@ -65,9 +65,12 @@ WHO_MAY = {
 # Tested apart: the system's own actions (tests/dispatch/test_timers.py, the reopen below) and the
 # assisting departments' (tests/dispatch/test_escalation.py; their release, with every role:
 # tests/dispatch/test_assist_release.py), which need a district dispatch first; the erasure of personal
-# data by the retention sweep (tests/issues/test_retention.py).
+# data by the retention sweep (tests/issues/test_retention.py); the on-site checks and fixed on the spot,
+# with every role and state (tests/issues/test_site_checks.py, test_fix_on_spot.py).
 ELSEWHERE = {Action.REOPEN, Action.AUTO_ESCALATE, Action.OVERDUE, Action.SUPERVISE, Action.ASSIST_RESPOND,
-             Action.ASSIST_REPORT, Action.ASSIST_RELEASE, Action.ERASE_PERSONAL_DATA}
+             Action.ASSIST_REPORT, Action.ASSIST_RELEASE, Action.ERASE_PERSONAL_DATA, Action.VERIFY_ASK,
+             Action.VERIFY_REPORT, Action.INSPECT_ASK, Action.INSPECT_PASS, Action.INSPECT_FAIL, Action.CHECK_CANCEL,
+             Action.FIX_ON_SPOT}
 
 
 @pytest.fixture
