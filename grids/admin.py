@@ -10,7 +10,7 @@ from leaflet.admin import LeafletGeoAdmin
 from jianhua.admin import HistoryAdmin
 
 from . import selectors
-from .models import Community, Department, District, Grid, Street, User
+from .models import Building, BuildingUnit, Community, Department, District, Grid, Street, User
 from .poster_views import posters_response
 
 
@@ -105,6 +105,27 @@ class GridAdmin(AreaAdmin):
     @admin.display(description=_("street"), ordering="community__street__name")
     def street(self, obj):
         return obj.community.street
+
+
+class BuildingUnitInline(admin.TabularInline):
+    model = BuildingUnit
+    fields = ["number", "households", "floors", "centre_household_name", "centre_household_phone"]
+    extra = 0
+
+
+@admin.register(Building)
+class BuildingAdmin(admin.ModelAdmin):
+    """The buildings and units officers visit (places on the area model); the point must lie in the grid."""
+
+    list_display = ["number", "address", "grid", "centre_household_name", "centre_household_phone"]
+    list_filter = ["grid__community__street", "grid__community"]
+    list_select_related = ["grid"]
+    search_fields = ["number", "address", "grid__code", "grid__name", "centre_household_name"]
+    autocomplete_fields = ["grid"]
+    inlines = [BuildingUnitInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("grid__boundary")
 
 
 @admin.register(Department)

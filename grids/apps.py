@@ -7,9 +7,10 @@ class GridsConfig(AppConfig):
     verbose_name = _("Grids and areas")
 
     def ready(self):
-        from . import locate, signals
+        from . import locate, signals, tiles
 
         signals.boundaries_changed.connect(locate.index_expire, dispatch_uid="grids.locate.index_expire")
+        signals.boundaries_changed.connect(tiles.source_expire, dispatch_uid="grids.tiles.source_expire")
 
         from django.db.models.signals import post_migrate
 

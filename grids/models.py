@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djgeojson.fields import GeometryField, PolygonField
+from shapely.geometry import Point
 
 from jianhua.history import HistoricalRecords
 
@@ -321,3 +322,61 @@ class User(AbstractUser):
             errors["grid_duty"] = _("Only grid officers have a duty in a grid.")
         if errors:
             raise ValidationError(errors)
+
+
+class Place(models.Model):
+    """Who answers for a building or a unit: the centre household (楼栋/单元中心户), the party's contact
+    in it, whom the grid officer calls before a visit."""
+
+    centre_household_name = models.CharField(_("centre household"), max_length=40, blank=True,
+                                             help_text=_("The 楼栋(单元)中心户: the party's contact in it."))
+    centre_household_phone = models.CharField(_("centre household's phone"), max_length=20, blank=True,
+                                              validators=[PUBLIC_PHONE_VALIDATOR])
+
+    class Meta:
+        abstract = True
+
+
+class Building(Place):
+    """A building of a grid (12号楼), where its officer goes door to door; its point files the whistles
+    raised on visits, so it lies inside the grid."""
+
+    grid = models.ForeignKey(Grid, models.PROTECT, related_name="buildings", verbose_name=_("grid"))
+    number = models.CharField(_("number"), max_length=24, help_text=_("As written on the building, e.g. 12号楼."))
+    address = models.CharField(_("address"), max_length=120, blank=True)
+    lat = models.FloatField(_("latitude"), help_text=_("WGS-84"))
+    lng = models.FloatField(_("longitude"), help_text=_("WGS-84"))
+
+    class Meta:
+        ordering = ["grid", "number"]
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        constraints = [models.UniqueConstraint(fields=["grid", "number"], name="building_number_per_grid")]
+
+    def __str__(self):
+        return f"{self.address or self.number}"
+
+    def clean(self):
+        super().clean()
+        if self.grid_id is None or self.lat is None or self.lng is None:
+            return
+        if not to_shape(self.grid.boundary).covers(Point(self.lng, self.lat)):
+            raise ValidationError({"lat": _("The building's point is outside %(grid)s.") % {"grid": self.grid}})
+
+
+class BuildingUnit(Place):
+    """A unit (entrance, 1单元) of a building: its households are the doors a visit plan counts."""
+
+    building = models.ForeignKey(Building, models.CASCADE, related_name="units", verbose_name=_("building"))
+    number = models.CharField(_("number"), max_length=24, help_text=_("e.g. 1单元"))
+    households = models.PositiveSmallIntegerField(_("households"), default=0)
+    floors = models.PositiveSmallIntegerField(_("floors"), default=0)
+
+    class Meta:
+        ordering = ["building", "number"]
+        verbose_name = _("building unit")
+        verbose_name_plural = _("building units")
+        constraints = [models.UniqueConstraint(fields=["building", "number"], name="unit_number_per_building")]
+
+    def __str__(self):
+        return f"{self.building} {self.number}"

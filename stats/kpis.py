@@ -53,6 +53,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from field import selectors as field_selectors
 from grids.models import Community, Department, Grid, Street
 from issues import rules
 from issues.lifecycle import OPEN_STATUSES
@@ -79,7 +80,9 @@ DIMENSIONS = AREA_DIMENSIONS + ("top_category", "category", "channel")
 INTERVALS = ("day", "week", "month")
 MAP_LEVELS = ("street", "community", "grid")
 MAP_MEASURES = ("per_thousand", "received", "open", "overdue", "satisfaction", "response_rate", "resolution_rate",
-                "on_time_resolution_rate")
+                "on_time_resolution_rate", "households_visited", "visit_coverage")
+# Measures of the grid officers' visits door to door (field app), not of issues.
+VISIT_MEASURES = ("households_visited", "visit_coverage")
 RANKING_LEVELS = ("street", "community", "department")
 RATES = ("response_rate", "resolution_rate", "on_time_resolution_rate", "satisfaction_rate")
 
@@ -402,7 +405,8 @@ def map_values(period: Period, scope: Scope, *, level: str, parent: str = "", me
                tier: str = "all") -> list[dict]:
     """One value per area of ``level`` (inside ``parent``, a street's or community's code, if given) for
     colouring the map: per_thousand (issues received per 1,000 residents: received × 1000 / the grids'
-    population, None where no population is recorded), received, open and overdue (now), or a rate."""
+    population, None where no population is recorded), received, open and overdue (now), or a rate; or of the
+    visits door to door: households_visited and visit_coverage (``_visit_values``)."""
     model = {"street": Street, "community": Community, "grid": Grid}[level]
     population = {"street": "communities__grids__population", "community": "grids__population",
                   "grid": "population"}[level]
@@ -415,6 +419,8 @@ def map_values(period: Period, scope: Scope, *, level: str, parent: str = "", me
                 ("grid", "street"): "community__street_id", ("community", "community"): "pk",
                 ("grid", "community"): "community_id", ("grid", "grid"): "pk"}.get((level, scope.level))
         areas = areas.filter(**{path: scope.id}) if path else areas.none()
+    if measure in VISIT_MEASURES:
+        return _visit_values(period, scope, areas, level=level, measure=measure)
     rows = list(areas.annotate(people=Sum(population)).values_list("id", "code", "name", "people")
                 if level != "grid" else areas.values_list("id", "code", "name", population))
     if measure in ("open", "overdue"):
@@ -436,6 +442,30 @@ def map_values(period: Period, scope: Scope, *, level: str, parent: str = "", me
         else:
             value = numbers[measure]
         result.append({"code": code, "name": name, "value": value, "population": people or 0})
+    return result
+
+
+def _visit_values(period: Period, scope: Scope, areas, *, level: str, measure: str) -> list[dict]:
+    """Households visited door to door in the period (distinct doors, ``field.selectors``) per area, and the
+    share of the area's registered households that is (visit_coverage). Visits are no department's: a
+    department's scope has no such figures (None). Two queries."""
+    households_path = {"street": "communities__grids__households", "community": "grids__households",
+                       "grid": "households"}[level]
+    rows = list(areas.annotate(registered=Sum(households_path)).values_list("id", "code", "name", "registered")
+                if level != "grid" else areas.values_list("id", "code", "name", "households"))
+    visited = ({} if scope.level == "department" else
+               field_selectors.households_visited(period.start, period.end, level=level,
+                                                  area_ids=[pk for pk, *_rest in rows]))
+    result = []
+    for pk, code, name, registered in rows:
+        doors, registered = visited.get(pk, 0), registered or 0
+        if scope.level == "department":
+            value = None
+        elif measure == "households_visited":
+            value = doors
+        else:
+            value = min(doors / registered, 1.0) if registered else None
+        result.append({"code": code, "name": name, "value": value, "households": registered})
     return result
 
 

@@ -48,6 +48,8 @@ MEASURES = (
     ("response_rate", gettext_lazy("Response rate")),
     ("resolution_rate", gettext_lazy("Resolution rate")),
     ("on_time_resolution_rate", gettext_lazy("On-time resolution rate")),
+    ("households_visited", gettext_lazy("Households visited")),
+    ("visit_coverage", gettext_lazy("Share of households visited")),
 )
 BREAKDOWNS = (
     ("top_category", gettext_lazy("By category")),
@@ -343,7 +345,7 @@ def _messages() -> dict:
         "satisfaction": _("Satisfaction rate"), "responseRate": _("Response rate"),
         "resolutionRate": _("Resolution rate"), "onTimeRate": _("On-time resolution rate"),
         "reopenRate": _("Reopen rate"), "score": _("Score"), "rank": _("Rank"), "name": _("Name"),
-        "period": _("Period"), "population": _("Population"),
+        "period": _("Period"), "population": _("Population"), "households": _("Households"),
         "open": _("Open now"), "overdue": _("Overdue now"),
         "minutes": _("%(n)s min"), "hours": _("%(n)s h"),
         "drillHint": _("Click an area on the map, or a name in the table, to look inside it."),

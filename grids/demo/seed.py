@@ -14,6 +14,7 @@ from ..boundaries import to_geojson
 from ..models import BoundaryRevision, Community, Department, District, Grid, GridDuty, Role, Street, User
 from . import district as facts
 from . import geometry
+from .places import demo_places_seed
 
 DEMO_ACCOUNTS = [
     # username, role, full name, where they serve (filled in below)
@@ -107,6 +108,13 @@ def demo_district_seed(
         grid_ids = _upsert(Grid, [g for _c, _cell, g in grids], ["name", "community", "boundary", "population", "households"])
         BoundaryRevision.bump()
         step(f"{len(grid_ids)} grids")
+
+        # Its own random stream, so that the places leave the staff's names as they were.
+        buildings, units = demo_places_seed([
+            (grid_ids[grid.code], tiling.cells[cell], community_ids[community_code].name.removesuffix("社区"))
+            for community_code, cell, grid in grids
+        ], numpy.random.default_rng(2021))
+        step(f"{buildings} buildings, {units} units")
 
         departments = _upsert(Department, [
             Department(code=code, name=name, short_name=short, duties=duties, district=district,

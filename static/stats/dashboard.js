@@ -23,7 +23,10 @@
   }
   function hours(h) { return h === null || h === undefined ? text.none : fill(text.hours, { n: h.toFixed(1) }); }
   var FORMAT = { count: count, rate: rate, minutes: minutes, hours: hours };
-  var RATE_MEASURES = { satisfaction: 1, response_rate: 1, resolution_rate: 1, on_time_resolution_rate: 1 };
+  var RATE_MEASURES = { satisfaction: 1, response_rate: 1, resolution_rate: 1, on_time_resolution_rate: 1,
+                        visit_coverage: 1 };
+  // Visits door to door: the map's table shows the households registered beside them.
+  var VISIT_MEASURES = { households_visited: 1, visit_coverage: 1 };
   function measureValue(measure, v) {
     if (v === null || v === undefined) return text.none;
     if (RATE_MEASURES[measure]) return rate(v);
@@ -307,7 +310,7 @@
   var classes = null;
   function classify(values, measure) {
     var present = values.filter(function (v) { return v !== null && v !== undefined; });
-    var palette = RATE_MEASURES[measure] ? GREENS : REDS;
+    var palette = RATE_MEASURES[measure] || VISIT_MEASURES[measure] ? GREENS : REDS; // green: more is better
     if (!present.length) return { breaks: [], palette: palette };
     var min = Math.min.apply(null, present);
     var max = Math.max.apply(null, present);
@@ -490,11 +493,14 @@
       }
       drawLegend(measure);
       var perThousand = measure === "per_thousand";
+      var visits = VISIT_MEASURES[measure];
       table(document.getElementById("map-table"),
-            [levels[at.level], config.labels.measures[measure]].concat(perThousand ? [text.population] : []),
+            [levels[at.level], config.labels.measures[measure]].concat(perThousand ? [text.population] : [])
+              .concat(visits ? [text.households] : []),
             areas.map(function (a) {
               var cells = [drillLink(at.level, a), measureValue(measure, a.value)];
               if (perThousand) cells.push(count(a.population));
+              if (visits) cells.push(count(a.households));
               return cells;
             }));
       body.dataset.mapDrawn = at.level + ":" + (at.parent || "-") + ":" + features.length;

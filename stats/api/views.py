@@ -150,7 +150,11 @@ MapShape = inline_serializer("StatsMap", {
     "period": PeriodShape, "level": serializers.CharField(), "parent": serializers.CharField(),
     "measure": serializers.CharField(),
     "areas": inline_serializer("StatsMapArea", {"code": serializers.CharField(), "name": serializers.CharField(),
-                                                "value": serializers.FloatField(allow_null=True)}, many=True),
+                                                "value": serializers.FloatField(allow_null=True),
+                                                "households": serializers.IntegerField(
+                                                    required=False, help_text="registered households (visit "
+                                                    "measures: households_visited, visit_coverage)")},
+                               many=True),
 })
 RankingShape = inline_serializer("StatsRanking", {
     "month": serializers.CharField(), "level": serializers.CharField(),
