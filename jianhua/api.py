@@ -13,13 +13,18 @@ def exception_handler(exc, context):
     """DRF's handler, plus a service's refusal (``jianhua.errors.ServiceError``) as its own status with
     ``{"detail": "...", "field": ...}``, and model validation errors as 400s instead of 500s.
 
-    DRF's own errors are ``{"detail": "..."}`` or, for field errors, ``{"field": ["..."]}`` as DRF gives them.
+    DRF's own errors are ``{"detail": "..."}`` or, for field errors, ``{"field": ["..."]}`` as DRF gives them;
+    a request with no valid sign-in adds ``"code": "not_authenticated"`` (or ``"authentication_failed"``).
     """
     if isinstance(exc, ServiceError):
         return Response({"detail": exc.message, "field": exc.field}, status=exc.status_code, headers=exc.headers)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)) and response is not None:
+        # Said apart from a refusal, so that a phone's outbox keeps what waits until its officer signs in again.
+        response.data["code"] = exc.default_code
+    return response
 
 
 class Router(SimpleRouter):

@@ -100,7 +100,9 @@ def real_ids(file_issue, advance, grid_officer):
     """Values that name things that exist, so the garbage reaches past the lookups."""
     issue = advance(file_issue(), Status.RESOLVED)
     return {"number": issue.number, "code": grid_officer.grid.code, "tier": "community",
-            "list_code": grid_officer.grid.community.code, "action": "close", "photo_id": "1", "pk": "1", "notification_id": "1", "uidb64": "MQ", "token": "x-y"}
+            "list_code": grid_officer.grid.community.code, "action": "close", "photo_id": "1", "pk": "1", "notification_id": "1", "uidb64": "MQ", "token": "x-y",
+            # A tile of the local base map over the district (grids.tiles).
+            "z": "14", "x": "13833", "y": "5699"}
 
 
 def server_errors(client, requests) -> list:

@@ -244,8 +244,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Maps (grids.map_providers). The base map's provider: osm (OpenStreetMap, WGS-84), tianditu (天地图,
-# WGS-84, needs TIANDITU_KEY) or amap (高德, GCJ-02: the pages convert in the browser; the server keeps
-# WGS-84). MAP_TILE_URL, when set, replaces the provider's tiles and keeps its coordinate system; empty
+# WGS-84, needs TIANDITU_KEY), amap (高德, GCJ-02: the pages convert in the browser; the server keeps
+# WGS-84) or local (tiles the site draws from the grid boundaries, grids.tiles: no network; bin/demo's
+# default). MAP_TILE_URL, when set, replaces the provider's tiles and keeps its coordinate system; empty
 # draws the grids on a plain background, which needs no network at all.
 MAP_PROVIDER = env("MAP_PROVIDER", default="osm")
 TIANDITU_KEY = env("TIANDITU_KEY", default="")
@@ -351,6 +352,14 @@ if SENTRY_DSN:
 ISSUE_RESPONSE_MINUTES = {"normal": env.int("ISSUE_RESPONSE_MINUTES", default=120), "urgent": 30}
 ISSUE_RESOLUTION_DAYS = {"normal": env.int("ISSUE_RESOLUTION_DAYS", default=7), "urgent": 1}
 ISSUE_MAX_PHOTOS = 6
+# Hours a grid officer has to answer an on-site check (核实 / 核查) the owning tier asked of them.
+FIELD_CHECK_HOURS = env.int("FIELD_CHECK_HOURS", default=24)
+# Visits door to door (走访): every household once per cycle of this many days (the visit plan's count).
+FIELD_VISIT_CYCLE_DAYS = env.int("FIELD_VISIT_CYCLE_DAYS", default=90)
+# Patrol positions the phone reports as less accurate than this (metres) are kept but walk no grid.
+FIELD_PATROL_ACCURACY_METRES = 100
+# A photo whose EXIF position is farther than this from the issue's point says so on the page (staff only).
+ISSUE_PHOTO_FAR_METRES = 200
 # A resident's own whistles within any hour (flooding the community's queue is refused with a 429 and
 # when to try again); staff filing for callers and Open311 clients (their own per-minute budget) are
 # not counted. 0: no limit.
@@ -455,6 +464,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
     "AccountabilityKindEnum": "dispatch.models.accountability.RecordKind",
     "AccountabilityStateEnum": "dispatch.models.accountability.RecordState",
     "AccountabilityOutcomeEnum": "dispatch.models.accountability.Outcome",
+    "SiteCheckKindEnum": "issues.models.CheckKind",
+    "SiteCheckOutcomeEnum": "issues.models.CheckOutcome",
 })
 
 # The monthly evaluation (每月一评, /api/v1/stats/ranking/): each unit's score is the weighted mean of these
