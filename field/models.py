@@ -26,6 +26,9 @@ class Visit(models.Model):
     raised = models.TextField(_("what was raised"), max_length=2000, blank=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    # When the resident's name was erased and the numbers in the texts masked (field.retention), as for the
+    # whistles: PERSONAL_DATA_RETENTION_DAYS after the visit. The door, the day and the count stay.
+    personal_data_erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-visited_at", "-id"]

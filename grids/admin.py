@@ -114,7 +114,7 @@ class BuildingUnitInline(admin.TabularInline):
 
 
 @admin.register(Building)
-class BuildingAdmin(admin.ModelAdmin):
+class BuildingAdmin(HistoryAdmin):
     """The buildings and units officers visit (places on the area model); the point must lie in the grid."""
 
     list_display = ["number", "address", "grid", "centre_household_name", "centre_household_phone"]

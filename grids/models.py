@@ -346,6 +346,7 @@ class Building(Place):
     address = models.CharField(_("address"), max_length=120, blank=True)
     lat = models.FloatField(_("latitude"), help_text=_("WGS-84"))
     lng = models.FloatField(_("longitude"), help_text=_("WGS-84"))
+    history = HistoricalRecords()  # who changed the centre household or moved the point, when (jianhua.history)
 
     class Meta:
         ordering = ["grid", "number"]
@@ -371,6 +372,7 @@ class BuildingUnit(Place):
     number = models.CharField(_("number"), max_length=24, help_text=_("e.g. 1单元"))
     households = models.PositiveSmallIntegerField(_("households"), default=0)
     floors = models.PositiveSmallIntegerField(_("floors"), default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["building", "number"]

@@ -188,6 +188,21 @@ def test_a_password_reset_is_recorded_without_the_hash_and_a_sign_in_is_not_reco
     assert officer.history.count() == records + 1
 
 
+def test_a_new_centre_household_shows_in_the_buildings_history(admin_client_, grid_admin):
+    from grids.models import Building
+
+    building = Building.objects.order_by("pk").first()
+    before = building.centre_household_name
+    url = f"/admin/grids/building/{building.pk}/change/"
+    edit_in_admin(admin_client_, url, "building_form", centre_household_name="刘桂兰",
+                  centre_household_phone="13945678901")
+
+    newest, *older = history_rows(admin_client_, url)
+    assert newest["Changed by"] == str(grid_admin)
+    assert f"Centre household: {before} → 刘桂兰" in newest["Changes"]
+    assert older, "the seeded building has its first record, so the change has a before"
+
+
 def test_every_hand_edited_table_has_a_history_page(admin_client_):
     day = CalendarDay.objects.create(date=datetime.date(2027, 10, 1), is_working_day=False, name="国庆节")
     urls = [f"/admin/dispatch/calendarday/{day.pk}/change/"]

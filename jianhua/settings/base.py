@@ -443,6 +443,9 @@ CELERY_BEAT_SCHEDULE["accounts-purge-phone-codes"] = {"task": "accounts.purge_ph
 PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=730)
 CELERY_BEAT_SCHEDULE["issues-erase-expired-personal-data"] = {"task": "issues.erase_expired_personal_data",
                                                               "schedule": 24 * 3600}
+# The same period for the residents met on visits door to door (field.retention).
+CELERY_BEAT_SCHEDULE["field-erase-expired-personal-data"] = {"task": "field.erase_expired_personal_data",
+                                                             "schedule": 24 * 3600}
 SIMPLE_HISTORY_REVERT_DISABLED = True
 # The privacy notice's version (templates/accounts/privacy.html): change it with the text, and residents
 # consent to the new version at their next sign-in. PRIVACY_CONTACT: whom residents write to.
