@@ -6,7 +6,8 @@ department that has not reported for duty (报到), an issue not resolved (办�
 - reminds whoever must act when 75 % of the time has passed: of the minutes for the response
   clocks (wall-clock, as their deadlines), of the working days for the resolution clock (a reminder
   never falls in the middle of a holiday with most of the working time still ahead);
-- marks the issue overdue when the deadline has passed, on its timeline. A response deadline that
+- marks the issue overdue when the deadline has passed, on its timeline (an on-site check asked of a grid
+  officer has a reminder and a late notice, to the officer and the tier that asked, but no mark). A response deadline that
   passes with nobody reporting for duty also whistles the issue one tier up (community → street →
   district); at the district, where there is no tier above, the overdue mark and the accountability
   list answer instead. The accountability and notification apps take it from the events.
@@ -29,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from issues import services as issue_services
 from issues.lifecycle import OPEN_STATUSES, Status
-from issues.models import RESPONSE_CLOCK_STATUSES, Issue, IssueAssist
+from issues.models import RESPONSE_CLOCK_STATUSES, CheckState, Issue, IssueAssist, SiteCheck
 
 from .calendar import WorkingCalendar
 from .models import AlertKind, DeadlineAlert
@@ -37,6 +38,7 @@ from .models import AlertKind, DeadlineAlert
 logger = logging.getLogger(__name__)
 
 REMIND_AT = 0.75  # of the time between the start of a clock and its deadline
+CHECK_KINDS = frozenset({AlertKind.CHECK_REMINDER, AlertKind.CHECK_OVERDUE})
 
 
 @dataclass
@@ -71,6 +73,11 @@ def deadline_sweep(now: datetime | None = None) -> SweepReport:
             _fire(assist.issue, AlertKind.RESPONSE_OVERDUE, assist.response_due, now, report, assist=assist)
         elif _reminder_due(assist.dispatched_at, assist.response_due, now):
             _fire(assist.issue, AlertKind.RESPONSE_REMINDER, assist.response_due, now, report, assist=assist)
+    for check in _check_clocks():
+        if check.due_at <= now:
+            _fire(check.issue, AlertKind.CHECK_OVERDUE, check.due_at, now, report)
+        elif _reminder_due(check.asked_at, check.due_at, now):
+            _fire(check.issue, AlertKind.CHECK_REMINDER, check.due_at, now, report)
     if report:
         logger.info("deadline sweep: %s", report)
     return report
@@ -98,6 +105,13 @@ def _assist_clocks():
             .filter(responded_at__isnull=True, response_due__isnull=False,
                     issue__status__in=(Status.DISPATCHED, Status.RESPONDED))
             .select_related("issue", "department"))
+
+
+def _check_clocks():
+    """The on-site checks asked and not answered: the officer is reminded, then the officer and the tier that
+    asked are told it is late. No mark on the issue: the tier's own deadlines keep running meanwhile."""
+    return SiteCheck.objects.filter(state=CheckState.ASKED).select_related("issue").only(
+        "id", "due_at", "asked_at", "issue__id", "issue__number", "issue__title")
 
 
 def _response_started(issue: Issue):
@@ -150,12 +164,18 @@ def _still_running(issue: Issue, kind: str, due, assist: IssueAssist | None) -> 
                                                                                          "response_due").first()
         return (fresh is not None and fresh[0] is None and fresh[1] == due
                 and issue.status in (Status.DISPATCHED, Status.RESPONDED))
+    if kind in CHECK_KINDS:
+        return SiteCheck.objects.filter(issue=issue, state=CheckState.ASKED, due_at=due).exists()
     if kind in (AlertKind.RESPONSE_REMINDER, AlertKind.RESPONSE_OVERDUE):
         return issue.status in RESPONSE_CLOCK_STATUSES and issue.response_due == due
     return issue.status in OPEN_STATUSES and issue.resolution_due == due
 
 
 def _act(issue: Issue, kind: str, due, assist: IssueAssist | None, report: SweepReport) -> None:
+    if kind in CHECK_KINDS:
+        _remind_check(issue, kind, due)
+        (report.overdue if kind == AlertKind.CHECK_OVERDUE else report.reminded).append((issue.number, kind))
+        return
     if kind in (AlertKind.RESPONSE_REMINDER, AlertKind.RESOLUTION_REMINDER):
         _remind(issue, kind, due, assist)
         report.reminded.append((issue.number, kind))
@@ -200,3 +220,19 @@ def _remind(issue: Issue, kind: str, due, assist: IssueAssist | None) -> None:
     key = f"reminder:{kind}:{issue.pk}:{assist.pk if assist else 0}:{due.isoformat()}"
     notify(people, kind="reminder", text=text, issue=issue, link=reverse("issues:issue", args=[issue.number]),
            dedupe_key=key)
+
+
+def _remind_check(issue: Issue, kind: str, due) -> None:
+    from notifications.services import notify
+
+    check = SiteCheck.objects.select_related("officer", "asked_by").get(issue=issue, state=CheckState.ASKED)
+    when = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
+    if kind == AlertKind.CHECK_REMINDER:
+        people = [check.officer]
+        text = _("%(number)s “%(title)s”: the on-site check asked of you is due by %(due)s.")
+    else:
+        people = [check.officer, check.asked_by]
+        text = _("%(number)s “%(title)s”: the on-site check was due by %(due)s and has not been answered.")
+    text = text % {"number": issue.number, "title": issue.title, "due": when}
+    notify(people, kind="reminder", text=text, issue=issue, link=reverse("issues:issue", args=[issue.number]),
+           dedupe_key=f"{kind}:{check.pk}:{due.isoformat()}")

@@ -12,6 +12,10 @@ class AlertKind(models.TextChoices):
     # xgettext:no-python-format
     RESOLUTION_REMINDER = "resolution_reminder", _("75 % of the resolution time has passed")
     RESOLUTION_OVERDUE = "resolution_overdue", _("Not resolved in time (慢作为)")
+    # The on-site checks a grid officer is asked for (issues.models.SiteCheck, FIELD_CHECK_HOURS).
+    # xgettext:no-python-format
+    CHECK_REMINDER = "check_reminder", _("75 % of the time for an on-site check has passed")
+    CHECK_OVERDUE = "check_overdue", _("On-site check not answered in time")
 
 
 class DeadlineAlert(models.Model):

@@ -223,3 +223,43 @@ def test_the_celery_task_runs_the_sweep(deadline_rules, file_issue, community_st
         result = tasks.sweep_deadlines.apply()  # here, in this process; beat sends it to a worker in production
     assert result.get() == {"reminded": 0, "overdue": 1, "escalated": 1}
     assert Issue.objects.get(pk=issue.pk).owner_tier == Tier.STREET
+
+
+def test_an_on_site_check_not_answered_reminds_the_officer_then_tells_both_once(
+        deadline_rules, file_issue, community_staff, grid_officer, settings):
+    settings.FIELD_CHECK_HOURS = 4
+    with time_machine.travel(local(2026, 10, 12, 9, 0), tick=False):
+        issue = file_issue()
+        check = services.issue_check_ask(issue=issue, actor=community_staff, kind="verify", officer=grid_officer)
+    assert check.due_at == local(2026, 10, 12, 13, 0)
+    check_alerts = {AlertKind.CHECK_REMINDER, AlertKind.CHECK_OVERDUE}
+
+    report = sweep_at(local(2026, 10, 12, 11, 59))
+    assert not check_alerts & {kind for _number, kind in report.reminded + report.overdue}
+    officer_before, owner_before = reminders_for(grid_officer).count(), reminders_for(community_staff).count()
+    report = sweep_at(local(2026, 10, 12, 12, 1))  # three quarters of the 4 hours
+    assert (issue.number, AlertKind.CHECK_REMINDER) in report.reminded
+    assert reminders_for(grid_officer).count() == officer_before + 1
+    report = sweep_at(local(2026, 10, 12, 13, 1))
+    assert (issue.number, AlertKind.CHECK_OVERDUE) in report.overdue
+    assert reminders_for(grid_officer).count() == officer_before + 2
+    assert reminders_for(community_staff).filter(text__contains="现场核").count() == 1
+    assert reminders_for(community_staff).count() > owner_before
+    again = sweep_at(local(2026, 10, 12, 13, 30))
+    assert not check_alerts & {kind for _number, kind in again.reminded + again.overdue}
+    # The check is late, not the issue: no mark of its own on the timeline, and the officer may still answer.
+    assert [e.data.get("deadline") for e in events(issue, Action.OVERDUE)] == ["acceptance"]
+    services.issue_check_report(check=check, actor=grid_officer, outcome="real")
+
+
+def test_a_check_answered_in_time_has_no_late_notice(deadline_rules, file_issue, community_staff, grid_officer,
+                                                      settings):
+    settings.FIELD_CHECK_HOURS = 4
+    with time_machine.travel(local(2026, 10, 12, 9, 0), tick=False):
+        issue = file_issue()
+        check = services.issue_check_ask(issue=issue, actor=community_staff, kind="verify", officer=grid_officer)
+    with time_machine.travel(local(2026, 10, 12, 10, 0), tick=False):
+        services.issue_check_report(check=check, actor=grid_officer, outcome="real")
+    report = sweep_at(local(2026, 10, 12, 14, 0))
+    assert not {AlertKind.CHECK_REMINDER, AlertKind.CHECK_OVERDUE} & {kind for _n, kind in report.reminded + report.overdue}
+    assert not DeadlineAlert.objects.filter(issue=issue, kind__startswith="check").exists()
