@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from issues.retention import sweep_in_batches
 from issues.rules import public_text
 
 from .models import Visit, VisitConcern
@@ -43,9 +44,5 @@ def visits_personal_data_erase(*, visits, now=None) -> int:
 def personal_data_retention_sweep(*, now=None, batch_size: int = BATCH_SIZE) -> int:
     """Erase every visit due (``erasure_due``), ``batch_size`` visits per transaction; answers how many."""
     now = now or timezone.now()
-    erased = 0
-    while True:
-        batch = list(erasure_due(now=now).order_by("pk").values_list("pk", flat=True)[:batch_size])
-        if not batch:
-            return erased
-        erased += visits_personal_data_erase(visits=Visit.objects.filter(pk__in=batch), now=now)
+    return sweep_in_batches(erasure_due(now=now), batch_size=batch_size, erase=lambda batch: visits_personal_data_erase(
+        visits=Visit.objects.filter(pk__in=batch), now=now))

@@ -81,13 +81,19 @@ def personal_data_retention_sweep(*, now=None, batch_size: int = BATCH_SIZE) -> 
     """Erase the personal data of every issue due (``erasure_due``), ``batch_size`` issues per
     transaction; answers how many were erased."""
     now = now or timezone.now()
+    return sweep_in_batches(erasure_due(now=now), batch_size=batch_size, erase=lambda batch: issues_personal_data_erase(
+        issues=Issue.objects.filter(pk__in=batch), reason=ErasureReason.RETENTION, now=now))
+
+
+def sweep_in_batches(due, *, batch_size: int, erase) -> int:
+    """``erase(ids)`` for the rows of ``due`` (a queryset of what is still to erase, which each erasure
+    shrinks), ``batch_size`` ids at a time, one transaction each, until none is left; answers how many."""
     erased = 0
     while True:
-        batch = list(erasure_due(now=now).order_by("pk").values_list("pk", flat=True)[:batch_size])
+        batch = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
         if not batch:
             return erased
-        erased += issues_personal_data_erase(issues=Issue.objects.filter(pk__in=batch),
-                                             reason=ErasureReason.RETENTION, now=now)
+        erased += erase(batch)
 
 
 def erasure_notice(issue) -> str:

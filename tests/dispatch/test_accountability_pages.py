@@ -11,6 +11,7 @@ from grids.models import Department, Grid, User
 from issues import services
 from issues.lifecycle import Status
 from issues.models import Issue, Tier
+from tests.factories import api_as
 
 pytestmark = pytest.mark.django_db
 
@@ -59,12 +60,6 @@ VISIBLE = {
     "grid_officer": {"officer", "named_department"},
     "department_staff": {"named_department", "dispatched"},
 }
-
-
-def api_as(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.mark.parametrize("username", sorted(VISIBLE))

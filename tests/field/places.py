@@ -1,27 +1,10 @@
 """Fixtures of the places and visits story, shared by the visit, patrol and coverage tests: the grid
 officer's grid (东市场社区第1网格) and its demo buildings. Imported by each test module."""
-import importlib
-import io
-
 import pytest
-from django.apps import apps
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from grids.models import BuildingUnit, Grid, GridDuty, Role, User
-from issues.models import Category
-
-
-@pytest.fixture
-def categories(db):
-    if not Category.objects.exists():
-        importlib.import_module("issues.migrations.0003_categories").seed(apps, None)
-    return Category.objects
-
-
-@pytest.fixture
-def garbage(categories):
-    return categories.get(code="garbage")
+from tests.factories import jpeg  # noqa: F401 (the visit tests take it from here)
+from tests.issues.conftest import categories, garbage  # noqa: F401 (the story's categories)
 
 
 @pytest.fixture
@@ -52,8 +35,3 @@ def officer_of_other_community(grid_officer):
     return (User.objects.filter(role=Role.GRID_OFFICER).exclude(grid__community=grid_officer.grid.community)
             .order_by("username")[0])
 
-
-def jpeg(name="door.jpg", size=(64, 48)) -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 120, 40)).save(buffer, "JPEG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")

@@ -14,24 +14,13 @@ from grids.models import Role, User
 from issues.lifecycle import Status
 from issues.models import Issue, IssuePhoto
 from tests.conftest import DEMO_PASSWORD
+from tests.factories import api_as, jpeg
 
 pytestmark = pytest.mark.django_db
 
 
-def api_as(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def person(username):
     return User.objects.get(username=username)
-
-
-def jpeg(name="photo.jpg", size=(64, 48)):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, "orange").save(buffer, "JPEG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
 
 
 @pytest.fixture

@@ -1,12 +1,8 @@
 """当场处置: a grid officer on patrol fixes a problem of their grid there and then – filed and resolved in one
 step, before and after photos, on the owning tier's problem list, waiting for its close like any resolved
 whistle; only grid officers, only in their own grid, once per Idempotency-Key."""
-import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
-from rest_framework.test import APIClient
 
 from grids.models import Role, User
 from issues import problem_list, selectors, services
@@ -15,6 +11,7 @@ from issues.models import Channel, EntryState, Issue, IssueEvent, IssuePhoto, Ph
 from issues.photos import photo_prepare
 from issues.problem_list import ProblemListFilters
 from notifications.models import Notification
+from tests.factories import api_as, jpeg
 
 pytestmark = pytest.mark.django_db
 
@@ -22,18 +19,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-def jpeg(name="spot.jpg", colour="grey"):
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), colour).save(buffer, "JPEG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
-
-
-def api_as(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture
@@ -127,7 +112,7 @@ def filing(spot_in_officers_grid, categories):
 
 def test_the_api_files_a_fix_on_the_spot_once(filing, grid_officer):
     client = api_as(grid_officer)
-    body = {**filing, "photos": [jpeg("before.jpg")], "evidence_photos": [jpeg("after.jpg", "white")]}
+    body = {**filing, "photos": [jpeg("before.jpg")], "evidence_photos": [jpeg("after.jpg", colour="white")]}
     first = client.post("/api/v1/issues/fixed-on-spot/", body, format="multipart", HTTP_IDEMPOTENCY_KEY="f-1")
     assert first.status_code == 201, first.content
     issue = first.json()
@@ -135,7 +120,7 @@ def test_the_api_files_a_fix_on_the_spot_once(filing, grid_officer):
                                                                                   "grid_officer")
     assert sorted(photo["kind"] for photo in issue["photos"]) == ["evidence", "report"]
     assert "close" not in issue["actions"]  # the officer does not cross off their own work
-    body = {**filing, "photos": [jpeg("before.jpg")], "evidence_photos": [jpeg("after.jpg", "white")]}
+    body = {**filing, "photos": [jpeg("before.jpg")], "evidence_photos": [jpeg("after.jpg", colour="white")]}
     again = client.post("/api/v1/issues/fixed-on-spot/", body, format="multipart", HTTP_IDEMPOTENCY_KEY="f-1")
     assert again.status_code == 200 and again.json()["id"] == issue["id"]
     assert Issue.objects.filter(title="路灯杆广告").count() == 1

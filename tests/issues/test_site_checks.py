@@ -2,14 +2,10 @@
 really fixed?) before the owner crosses it off – through the one lifecycle, for every role and state, on the
 issue page and through the API (what the field app's outbox sends)."""
 import dataclasses
-import io
 from datetime import timedelta
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
-from PIL import Image
-from rest_framework.test import APIClient
 
 from grids.models import GridDuty, Role, User
 from issues import selectors, services
@@ -17,6 +13,7 @@ from issues.lifecycle import Action, Status
 from issues.models import CheckKind, CheckOutcome, CheckState, Issue, IssueEvent, IssuePhoto, PhotoKind, SiteCheck
 from issues.photos import photo_prepare
 from notifications.models import Notification
+from tests.factories import api_as, jpeg
 
 pytestmark = pytest.mark.django_db
 
@@ -31,18 +28,6 @@ def media(settings, tmp_path):
 
 def person(username):
     return User.objects.select_related("grid", "community", "street", "department").get(username=username)
-
-
-def jpeg(name="site.jpg"):
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), "green").save(buffer, "JPEG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
-
-
-def api_as(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from notifications import services
 from notifications.models import Notification
+from tests.factories import api_as
 
 pytestmark = pytest.mark.django_db
 
@@ -116,11 +117,6 @@ def test_marking_read_needs_a_post_with_the_csrf_token_and_my_own_notification(c
 
 
 # The API -------------------------------------------------------------------------------------------------
-
-def api_as(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def test_the_api_lists_my_own_newest_first_and_filters_unread(community_staff, street_staff):
