@@ -28,7 +28,7 @@ from grids.boundaries import to_shape
 from grids.views import base_map_tiles
 from issues import selectors as issue_selectors
 from issues.forms import category_label
-from issues.lifecycle import Status
+from issues.lifecycle import Action
 from issues.models import Category, CheckState
 from issues.photos import DEFAULT_MAX_SIDE_PX
 from jianhua.pages import refused
@@ -111,7 +111,9 @@ def issue(request, pk):
     found = issue_selectors.dispatched_to(request.user).filter(pk=pk).first()
     if found is None:
         raise Http404(_("No such whistle dispatched to you."))
-    return _page(request, "field/issue.html", {"issue": found, "can_respond": found.status == Status.DISPATCHED},
+    # What the service accepts now (issues.selectors); the result may follow a report for duty still queued.
+    may_respond = any(t.action == Action.RESPOND for t in issue_selectors.available_actions(request.user, found))
+    return _page(request, "field/issue.html", {"issue": found, "can_respond": may_respond},
                  script="issue", extra={
                      "respondUrl": reverse("issue-respond", args=[found.pk]),
                      "resolveUrl": reverse("issue-resolve", args=[found.pk]),
