@@ -3,6 +3,15 @@ from grids.models import PLACE_LEVELS, Role
 from issues.rules import DISTRICT_WIDE
 
 
+# Who goes door to door: grid officers in their grid, community staff in their community's grids.
+VISITING_ROLES = frozenset({Role.GRID_OFFICER, Role.COMMUNITY_STAFF})
+
+
+def visits_door_to_door(user) -> bool:
+    """The user's role visits households at all (``may_visit`` says where)."""
+    return user.is_authenticated and user.is_active and user.role in VISITING_ROLES
+
+
 def may_visit(user, grid) -> bool:
     """Visits door to door: the grid's own officers, and the staff of its community."""
     if not user.is_authenticated or not user.is_active:

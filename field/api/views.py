@@ -9,7 +9,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from grids.models import Role
 
 from .. import rules, selectors, services
 from .serializers import (
@@ -36,7 +35,7 @@ class WorksInGrids(permissions.BasePermission):
     message = gettext_lazy("This is for grid officers and community staff.")
 
     def has_permission(self, request, view):
-        return request.user.role in (Role.GRID_OFFICER, Role.COMMUNITY_STAFF)
+        return rules.visits_door_to_door(request.user)
 
 
 class SeesCoverage(permissions.BasePermission):
