@@ -5,7 +5,6 @@ building's point) inside the visit's transaction, so routing, deadlines and the 
 as to any whistle, and a visit never exists without the whistles it raised (nor they without it).
 Refusals are ``issues.services``' errors: InvalidInput (400), PermissionRefused (403).
 """
-import math
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
+from grids.boundaries import distance_m
 from grids.locate import grid_locate
 from grids.models import BuildingUnit, Grid, User
 from issues.models import Category, Channel
@@ -217,7 +217,7 @@ def _track_update(track: PatrolTrack) -> None:
         if accuracy is not None and accuracy > limit:
             continue
         if previous is not None:
-            distance += _metres(previous, (lat, lng))
+            distance += distance_m(*previous, lat, lng)
         previous = (lat, lng)
         if grid_id is not None:
             walked[(grid_id, timezone.localdate(at))].append(at)
@@ -229,9 +229,3 @@ def _track_update(track: PatrolTrack) -> None:
         for (grid_id, day), moments in walked.items()
     ], update_conflicts=True, unique_fields=["track", "grid", "day"], update_fields=["first_at", "last_at", "points"])
 
-
-def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance (haversine), in metres."""
-    lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))

@@ -1,8 +1,9 @@
-"""Boundary geometry: GeoJSON in and out, areas in square metres, and the rules a boundary must keep.
+"""Boundary geometry: GeoJSON in and out, areas in square metres, distances in metres, and the rules a boundary must keep.
 
 Boundaries are stored as GeoJSON (longitude, latitude in WGS 84) so that the same code runs on
 SQLite and PostgreSQL; shapely does the geometry in memory.
 """
+import math
 from collections.abc import Iterable
 
 import numpy
@@ -17,6 +18,14 @@ EARTH_RADIUS_M = 6_371_008.8
 # Slivers smaller than this (square metres) are rounding, not a drawing mistake.
 AREA_TOLERANCE_M2 = 1.0
 POLYGONAL = {"Polygon", "MultiPolygon"}
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """The great-circle distance between two WGS-84 points (haversine), in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 class BoundaryError(ValueError):

@@ -7,6 +7,7 @@ from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, V
 from django.http import Http404
 from django.utils import timezone
 
+from grids.boundaries import EARTH_RADIUS_M, distance_m
 from grids.models import PLACE_LEVELS, Community, Grid, GridDuty, Role, Street, User
 
 from . import rules
@@ -212,7 +213,6 @@ def handler_candidates(issue: Issue) -> QuerySet[User]:
     return candidates.order_by("role", "grid_duty", "full_name")
 
 
-EARTH_RADIUS_M = 6_371_008.8
 
 
 def nearby_open_issues(*, category: Category, lat: float, lng: float, metres: float = 100, limit: int = 10):
@@ -224,15 +224,9 @@ def nearby_open_issues(*, category: Category, lat: float, lng: float, metres: fl
         category=category, status__in=OPEN_STATUSES,
         lat__range=(lat - dlat, lat + dlat), lng__range=(lng - dlng, lng + dlng),
     ).only("id", "number", "title", "lat", "lng", "status", "created_at", "supporter_count", "reporter_id")[:200]
-    found = [(issue, _distance(lat, lng, issue.lat, issue.lng)) for issue in candidates]
+    found = [(issue, distance_m(lat, lng, issue.lat, issue.lng)) for issue in candidates]
     return sorted([(i, d) for i, d in found if d <= metres], key=lambda pair: pair[1])[:limit]
 
-
-def _distance(lat1, lng1, lat2, lng2) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 # On-site checks and the officer's own work ---------------------------------------------------------
@@ -260,7 +254,7 @@ def photo_offset_metres(photo: IssuePhoto, issue: Issue) -> float | None:
     """How far from the issue's point the phone says the photo was taken (None: it does not say)."""
     if photo.taken_lat is None or photo.taken_lng is None:
         return None
-    return _distance(photo.taken_lat, photo.taken_lng, issue.lat, issue.lng)
+    return distance_m(photo.taken_lat, photo.taken_lng, issue.lat, issue.lng)
 
 
 def _check_issue_prefetch():

@@ -17,8 +17,8 @@ import numpy
 import shapely
 from shapely.geometry import MultiPoint, Polygon
 from shapely.geometry.base import BaseGeometry
+from grids.boundaries import EARTH_RADIUS_M
 
-EARTH_RADIUS_M = 6_371_008.8
 
 
 @dataclass
